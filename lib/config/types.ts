@@ -141,13 +141,16 @@ export interface SchedulerKeys {
   COOLDOWN: number; // 0
 }
 
-export interface ParameterGroupConfig extends Partial<SchedulerKeys> {
+export interface ParameterGroupConfig {
   NAME: string;
   /** Glob patterns over parameter names (`encoder.*`, `*.bias`); first matching group wins. */
   PATTERNS: string[];
   /** Multiplies the (scaled) LR of the group's schedule; ignored when the group sets BASE_LR. */
   LR_MULTIPLIER: number; // default 1.0
+  BASE_LR?: number; // the group's own base LR (before scaling)
   WEIGHT_DECAY?: number; // default: OPTIMIZER.WEIGHT_DECAY
+  /** The group's own scheduler: any subset of LR_SCHEDULER's keys, the rest inherited. */
+  LR_SCHEDULER: Partial<SchedulerKeys>; // default {}
 }
 
 export interface LrSchedulerConfig extends SchedulerKeys {
