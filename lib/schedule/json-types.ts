@@ -23,6 +23,13 @@ export interface ScheduleJson {
     mixup: number[];
   };
   warnings: string[];
+  /**
+   * Optional: the stages of a two-stage run (absent for a single-stage run). Optimizer steps
+   * start_step … end_step-1 belong to the stage; global_step runs on across stages.
+   */
+  stages?: Array<{ name: 'stage1' | 'stage2' | 'main'; start_step: number; end_step: number }>;
+  /** Optional: the component combinations of the final-epoch exhaustive validation at total_steps. */
+  exhaustive_meta_combinations?: string[][];
 }
 
 /** One resolved parameter for the human summary: what was given and what it became. */

@@ -1,0 +1,86 @@
+/**
+ * The one place that loads the .node file (through `bindings`). A failure explains itself:
+ * not built (how to build), a missing shared library (which one, how to install LibTorch), or an
+ * ABI / Node-API mismatch (rebuild). The result is cached: loading is attempted once.
+ */
+import bindings from 'bindings';
+import * as path from 'path';
+
+import type { NativeAddon } from './types';
+
+export class NativeLoadError extends Error {
+  readonly code = 'ERR_NATIVE_NOT_AVAILABLE';
+  constructor(
+    message: string,
+    readonly reason: 'not-built' | 'missing-library' | 'abi-mismatch' | 'other',
+    readonly causeMessage: string,
+  ) {
+    super(message);
+    this.name = 'NativeLoadError';
+  }
+}
+
+const BUILD_HINT =
+  'Build it with `npm run build:native` (needs cmake, g++ and LibTorch: `sudo scripts/setup-libtorch.sh` on ' +
+  'Debian/Ubuntu, `pip install torch`, or export LIBTORCH=/path/to/libtorch). `train-native doctor` checks the result.';
+
+/** Turns a failed require of the addon into a NativeLoadError that says what to do. */
+export function explainLoadFailure(err: unknown): NativeLoadError {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/Could not locate the bindings file|Cannot find module/i.test(msg)) {
+    return new NativeLoadError(`train-native: the native addon is not built. ${BUILD_HINT}`, 'not-built', msg);
+  }
+  const lib = /([\w.+-]+\.so(?:\.[\d.]+)?): cannot open shared object file/.exec(msg);
+  if (lib) {
+    return new NativeLoadError(
+      `train-native: the native addon was built but ${lib[1]} cannot be loaded (LibTorch or one of its ` +
+        `dependencies is missing or moved). Reinstall the LibTorch it was built against (Debian: ` +
+        `sudo scripts/setup-libtorch.sh; pip: pip install torch) or rebuild with \`npm run build:native\`. ` +
+        `Loader said: ${msg}`,
+      'missing-library',
+      msg,
+    );
+  }
+  if (/undefined symbol|NODE_MODULE_VERSION|napi|version `GLIBC|GLIBCXX|was compiled against/i.test(msg)) {
+    return new NativeLoadError(
+      `train-native: the native addon does not match this Node.js / LibTorch / C++ runtime (ABI mismatch). ` +
+        `Rebuild it with \`npm run build:native\`. Loader said: ${msg}`,
+      'abi-mismatch',
+      msg,
+    );
+  }
+  return new NativeLoadError(`train-native: the native addon failed to load: ${msg}. ${BUILD_HINT}`, 'other', msg);
+}
+
+let cached: { addon: NativeAddon } | { error: NativeLoadError } | undefined;
+
+function attempt(): { addon: NativeAddon } | { error: NativeLoadError } {
+  try {
+    const addon = bindings({
+      bindings: 'train_native.node',
+      module_root: path.resolve(__dirname, '..', '..'),
+    }) as NativeAddon;
+    return { addon };
+  } catch (err) {
+    return { error: explainLoadFailure(err) };
+  }
+}
+
+/** The addon, or throws a NativeLoadError explaining why it is unavailable. */
+export function loadNative(): NativeAddon {
+  cached ??= attempt();
+  if ('error' in cached) throw cached.error;
+  return cached.addon;
+}
+
+/** True when the addon loads; tests use it to skip cleanly. */
+export function isNativeAvailable(): boolean {
+  cached ??= attempt();
+  return 'addon' in cached;
+}
+
+/** Why the addon is unavailable, or undefined when it loads. */
+export function nativeLoadError(): NativeLoadError | undefined {
+  cached ??= attempt();
+  return 'error' in cached ? cached.error : undefined;
+}

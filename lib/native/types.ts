@@ -1,0 +1,246 @@
+/**
+ * The typed interface of the native addon (build/Release/train_native.node): options, batches,
+ * results and the NativeTrainer class. Only lib/native/ loads the addon; everything else uses
+ * these types. Shapes are implied: every batch array is row-major with `batchSize` rows.
+ */
+
+export type ModelTypeName = 'mlp' | 'transformer' | 'gpt';
+export type DeviceName = 'cpu' | 'cuda' | 'auto';
+export type PrecisionName = 'fp32' | 'bf16';
+
+export interface NativeModelOptions {
+  type: ModelTypeName;
+  /** classification | regression (gpt: language modelling, ignored). */
+  task?: 'classification' | 'regression';
+  /** mlp: features per sample. */
+  inputDim?: number;
+  /** classification: number of classes. */
+  numClasses?: number;
+  /** regression: values per sample (default 1). */
+  outputDim?: number;
+  /** mlp hidden layer widths. */
+  hiddenSizes?: number[];
+  /** transformer / gpt */
+  vocabSize?: number;
+  dModel?: number;
+  numHeads?: number;
+  numLayers?: number;
+  /** default 4 * dModel */
+  ffDim?: number;
+  dropout?: number;
+  /** longest sequence accepted (also the size of the learned position table). */
+  tokenLimit?: number;
+  /** query-chunked attention with recomputation when > 0 and < seqLen. */
+  attentionChunkSize?: number;
+  /** transformer: metadata floats per sample (0 = no metadata input). */
+  metaDim?: number;
+  /** transformer: build the masked-token (stage-1) head `mlm_head` (default true). */
+  maskedTokenHead?: boolean;
+  /** transformer: key positions holding this token id are ignored by attention and pooling. */
+  padTokenId?: number;
+}
+
+export interface NativeOptimizerOptions {
+  name: 'adamw' | 'sgd';
+  weightDecay?: number; // default 0.01
+  betas?: [number, number]; // default [0.9, 0.999]
+  eps?: number; // default 1e-8
+  momentum?: number; // sgd, default 0.9
+  nesterov?: boolean; // sgd, default false
+}
+
+export interface NativeParameterGroup {
+  name: string;
+  /** Globs over parameter names; `*` matches any characters (dots included). First match wins. */
+  patterns: string[];
+  /** default: optimizer.weightDecay */
+  weightDecay?: number;
+}
+
+export interface NativeTrainerOptions {
+  model: NativeModelOptions;
+  optimizer?: NativeOptimizerOptions;
+  /** Parameters matching no group belong to group "default" (always present). */
+  groups?: NativeParameterGroup[];
+  device?: DeviceName; // default cpu
+  precision?: PrecisionName; // default fp32; bf16 = autocast, weights and optimizer state stay fp32
+  seed?: number; // default 42
+  threads?: number; // intra-op threads, 0 = LibTorch's choice
+  gradClip?: number; // total-norm clipping, 0 = off (default 1.0)
+  /** CUDA: set PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True before the first allocation. */
+  expandableSegments?: boolean;
+  /** CUDA: empty the caching allocator after every step. */
+  emptyCacheAfterStep?: boolean;
+}
+
+export type IndexArray = Int32Array | BigInt64Array;
+
+export interface NativeBatch {
+  batchSize: number;
+  /** mlp: [batchSize, inputDim] */
+  features?: Float32Array;
+  /** transformer / gpt: [batchSize, seqLen] */
+  tokens?: IndexArray;
+  /** classification: class ids [batchSize]; regression: Float32Array [batchSize * outputDim] */
+  labels?: IndexArray | Float32Array;
+  /** token targets [batchSize, seqLen], -100 = ignore (masked tokens; gpt: next tokens, else shifted inside) */
+  targets?: IndexArray;
+  /** transformer metadata [batchSize, metaDim] */
+  meta?: Float32Array;
+  /** [batchSize, metaDim], 1 = keep, 0 = masked */
+  metaMask?: Float32Array;
+  /** transformer: 'masked_tokens' trains the mlm_head on `targets` (stage 1). */
+  objective?: 'supervised' | 'masked_tokens';
+}
+
+export interface StepOptions {
+  /** One learning rate for every parameter group (including "default"). */
+  lrs: Record<string, number>;
+  /** Read the loss and grad norm back (a device sync on GPU). Default true. */
+  readLoss?: boolean;
+  /** Skip the update when the gradient norm is not finite (reads it back: a sync). */
+  skipNonFinite?: boolean;
+}
+
+export interface StepResult {
+  /** Mean loss over the micro-batches; null when readLoss was false. */
+  loss: number | null;
+  /** Total L2 gradient norm before clipping; null when readLoss was false. */
+  gradNorm: number | null;
+  skipped: boolean;
+  /** Optimizer steps taken so far. */
+  step: number;
+}
+
+export interface EvalResult {
+  kind: 'classification' | 'regression' | 'tokens';
+  /** lossSum / count */
+  loss: number;
+  lossSum: number;
+  /** samples, or counted tokens for kind 'tokens' */
+  count: number;
+  /** classification / tokens: correct argmax predictions */
+  correct?: number;
+  /** regression sums over all values, for MAE / RMSE / R² across batches */
+  absErrorSum?: number;
+  sqErrorSum?: number;
+  targetSum?: number;
+  targetSqSum?: number;
+  valueCount?: number;
+}
+
+export type SafetensorsDtype = 'F32' | 'F64' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+export interface TensorEntry {
+  name: string;
+  dtype: SafetensorsDtype | string;
+  shape: number[];
+  /** little-endian row-major bytes (a copy) */
+  data: Uint8Array;
+}
+
+export interface SetStateOptions {
+  /** Only entries whose names start with this prefix are loaded (e.g. 'encoder.'). */
+  prefix?: string;
+  /** Every model tensor under the prefix must be present and no unknown names allowed (default true). */
+  strict?: boolean;
+}
+
+export interface ParameterInfo {
+  name: string;
+  shape: number[];
+  numel: number;
+  trainable: boolean;
+  group: string;
+}
+
+export interface MemoryStats {
+  device: string;
+  parameterBytes: number;
+  gradientBytes: number;
+  optimizerStateBytes: number;
+  /** CUDA caching-allocator numbers; null on CPU */
+  allocatedBytes: number | null;
+  reservedBytes: number | null;
+  peakAllocatedBytes: number | null;
+}
+
+export interface BuildInfo {
+  torchVersion: string;
+  torchFoundAt: string;
+  torchSource: string;
+  torchLibDir: string;
+  buildType: string;
+  napiVersion: number;
+  cudaCompiled: boolean;
+  cudaAvailable: boolean;
+  cudaDeviceCount: number;
+  deviceNames: string[];
+  intraOpThreads: number;
+  interOpThreads: number;
+  parallelInfo: string;
+}
+
+export interface AttentionCheckOptions {
+  batch?: number;
+  heads?: number;
+  seqLen?: number;
+  headDim?: number;
+  chunkSize?: number;
+  causal?: boolean;
+  /** the last k keys of sample 0 are padding */
+  paddedKeys?: number;
+  seed?: number;
+}
+
+/** Max |chunked - full| / max |full| for the output and each input gradient (fp32). */
+export interface AttentionCheckResult {
+  outRelErr: number;
+  dqRelErr: number;
+  dkRelErr: number;
+  dvRelErr: number;
+}
+
+/** Error codes carried by errors from the addon (`err.code`). */
+export type NativeErrorCode =
+  | 'ERR_NATIVE_INVALID_ARG'
+  | 'ERR_NATIVE_OOM'
+  | 'ERR_NATIVE_DISPOSED'
+  | 'ERR_NATIVE_TORCH'
+  | 'ERR_NATIVE_INTERNAL';
+
+export interface NativeTrainerInstance {
+  /** One optimizer step over one batch or 1..A micro-batches (gradient accumulation). */
+  step(batches: NativeBatch | NativeBatch[], opts: StepOptions): Promise<StepResult>;
+  /** Eval mode, no grad: loss and metric sums. */
+  evaluate(batch: NativeBatch): Promise<EvalResult>;
+  getState(prefix?: string): Promise<TensorEntry[]>;
+  /** Resolves to the names that were loaded. */
+  setState(entries: TensorEntry[], opts?: SetStateOptions): Promise<string[]>;
+  getOptimizerState(): Promise<TensorEntry[]>;
+  setOptimizerState(entries: TensorEntry[]): Promise<void>;
+  /** Returns how many parameters matched. Frozen parameters get no gradient and no update. */
+  setTrainable(patterns: string[], trainable: boolean): number;
+  parameters(): ParameterInfo[];
+  memoryStats(): MemoryStats;
+  emptyCache(): void;
+  /** The trainer's CPU generator (dropout masks) as bytes, for bit-exact resume. */
+  getRngState(): Buffer;
+  setRngState(state: Uint8Array): void;
+  device(): string;
+  /** Frees model and optimizer memory; waits for a running call. Later calls fail with ERR_NATIVE_DISPOSED. */
+  dispose(): void;
+  isDisposed(): boolean;
+}
+
+export interface NativeTrainerConstructor {
+  new (options: NativeTrainerOptions): NativeTrainerInstance;
+}
+
+/** What the .node file exports. */
+export interface NativeAddon {
+  NativeTrainer: NativeTrainerConstructor;
+  buildInfo(): BuildInfo;
+  attentionCheck(opts?: AttentionCheckOptions): Promise<AttentionCheckResult>;
+  abiVersion: number;
+}

@@ -1,0 +1,12 @@
+// Module registration only: exports NativeTrainer, buildInfo() and attentionCheck().
+#include "binding/binding.h"
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeTrainer", tnb::NativeTrainer::Define(env));
+  exports.Set("buildInfo", Napi::Function::New(env, tnb::BuildInfoFn, "buildInfo"));
+  exports.Set("attentionCheck", Napi::Function::New(env, tnb::AttentionCheckFn, "attentionCheck"));
+  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  return exports;
+}
+
+NODE_API_MODULE(train_native, Init)

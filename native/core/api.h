@@ -1,0 +1,204 @@
+// The plain C++ interface of the core (no torch, no napi): options, host batches, results,
+// named tensors, errors, and the Trainer facade (pimpl). The N-API binding only sees this file,
+// so its translation units stay cheap to compile and it cannot do tensor maths by accident.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tn {
+
+// Every failure the core reports: `code` becomes the JS Error's `code`.
+//   ERR_NATIVE_INVALID_ARG  bad input (shape, dtype, unknown group, non-finite lr, ...)
+//   ERR_NATIVE_OOM          device out of memory (message carries suggestions)
+//   ERR_NATIVE_DISPOSED     use after dispose()
+//   ERR_NATIVE_TORCH        any other c10::Error (message from what_without_backtrace())
+//   ERR_NATIVE_INTERNAL     anything else
+struct NativeError : std::runtime_error {
+  std::string code;
+  NativeError(std::string c, const std::string& msg) : std::runtime_error(msg), code(std::move(c)) {}
+};
+[[noreturn]] void invalidArg(const std::string& msg);
+
+struct ModelSpec {
+  std::string type = "mlp";            // mlp | transformer | gpt
+  std::string task = "classification"; // classification | regression (gpt: language modelling)
+  int64_t inputDim = 0;                // mlp
+  int64_t numClasses = 0;              // classification
+  int64_t outputDim = 1;               // regression targets per sample
+  std::vector<int64_t> hiddenSizes;    // mlp
+  int64_t vocabSize = 0;               // transformer / gpt
+  int64_t dModel = 128;
+  int64_t numHeads = 4;
+  int64_t numLayers = 2;
+  int64_t ffDim = 0;                   // 0 = 4 * dModel
+  double dropout = 0.0;
+  int64_t tokenLimit = 1024;
+  int64_t attentionChunkSize = 0;      // 0 = full attention
+  int64_t metaDim = 0;                 // transformer: metadata floats per sample (0 = none)
+  bool maskedTokenHead = true;         // transformer: build the stage-1 masked-token head
+  int64_t padTokenId = -1;             // transformer: keys with this id are ignored (-1 = none)
+};
+
+struct OptimSpec {
+  std::string name = "adamw"; // adamw | sgd
+  double weightDecay = 0.01;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  double momentum = 0.9;
+  bool nesterov = false;
+};
+
+struct GroupSpec {
+  std::string name;
+  std::vector<std::string> patterns; // globs over parameter names; first matching group wins
+  double weightDecay = 0.0;
+};
+
+struct TrainerOptions {
+  ModelSpec model;
+  OptimSpec optim;
+  std::vector<GroupSpec> groups; // parameters matching no group land in group "default"
+  std::string device = "cpu";    // cpu | cuda | auto
+  std::string precision = "fp32"; // fp32 | bf16 (autocast; weights and optimizer stay fp32)
+  uint64_t seed = 42;
+  int threads = 0;               // intra-op threads; 0 = LibTorch's choice
+  double gradClip = 1.0;         // 0 = off
+  bool expandableSegments = false; // CUDA: PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
+  bool emptyCacheAfterStep = false;
+};
+
+enum class ElemType { F32, I32, I64, U8 };
+
+// A copy of one JS TypedArray, with the shape the binding checked it against.
+struct HostArray {
+  ElemType type = ElemType::F32;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> bytes;
+  int64_t numel() const {
+    int64_t n = 1;
+    for (auto d : shape) n *= d;
+    return n;
+  }
+};
+
+struct HostBatch {
+  int64_t batchSize = 0;
+  std::optional<HostArray> features; // mlp: F32 [B, inputDim]
+  std::optional<HostArray> tokens;   // transformer / gpt: I32|I64 [B, N]
+  std::optional<HostArray> labels;   // classification I32|I64 [B]; regression F32 [B] or [B, outputDim]
+  std::optional<HostArray> targets;  // token targets I32|I64 [B, N], -100 = ignore (masked tokens, LM)
+  std::optional<HostArray> meta;     // transformer: F32 [B, metaDim]
+  std::optional<HostArray> metaMask; // transformer: F32 [B, metaDim], 1 = keep, 0 = masked
+  std::string objective = "supervised"; // supervised | masked_tokens (transformer)
+};
+
+struct StepRequest {
+  std::vector<HostBatch> micro;        // 1..A micro-batches; loss of each scaled by 1/A
+  std::map<std::string, double> lrs;   // one LR per group name
+  bool readLoss = true;                // reading the loss (and grad norm) back syncs the device
+  bool skipNonFinite = false;          // skip the update when the grad norm is not finite (syncs)
+};
+
+struct StepResult {
+  std::optional<double> loss;     // mean over micro-batches (present when readLoss)
+  std::optional<double> gradNorm; // total L2 norm before clipping (present when readLoss)
+  bool skipped = false;
+  int64_t step = 0;               // optimizer steps taken so far
+};
+
+struct EvalResult {
+  std::string kind;     // classification | regression | tokens
+  double loss = 0;      // mean loss over `count`
+  double lossSum = 0;   // sum of per-sample (per-token) losses
+  int64_t count = 0;    // samples (tokens for LM / masked tokens)
+  double correct = 0;   // classification / tokens: correct argmax predictions
+  double absErrorSum = 0, sqErrorSum = 0, targetSum = 0, targetSqSum = 0; // regression, over all outputs
+  int64_t valueCount = 0; // regression: count * outputDim
+};
+
+struct NamedTensor {
+  std::string name;
+  std::string dtype; // safetensors dtype string (F32, BF16, I64, U8, ...)
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> data; // little-endian, row-major
+};
+
+struct ParamInfo {
+  std::string name;
+  std::vector<int64_t> shape;
+  int64_t numel = 0;
+  bool trainable = true;
+  std::string group;
+};
+
+struct MemoryStats {
+  std::string device;
+  int64_t parameterBytes = 0;
+  int64_t gradientBytes = 0;
+  int64_t optimizerStateBytes = 0;
+  bool hasAllocatorStats = false; // CUDA only
+  int64_t allocatedBytes = 0, reservedBytes = 0, peakAllocatedBytes = 0;
+};
+
+struct BuildInfo {
+  std::string torchVersion, torchFoundAt, torchSource, torchLibDir, buildType;
+  bool cudaCompiled = false, cudaAvailable = false;
+  int cudaDeviceCount = 0;
+  std::vector<std::string> deviceNames;
+  int intraOpThreads = 0, interOpThreads = 0;
+  std::string parallelInfo;
+};
+BuildInfo buildInfo();
+
+struct AttentionCheckOptions {
+  int64_t batch = 2, heads = 2, seqLen = 64, headDim = 16, chunkSize = 16;
+  bool causal = false;
+  int64_t paddedKeys = 0; // the last k keys of sample 0 are padding
+  uint64_t seed = 0;
+};
+struct AttentionCheckResult {
+  double outRelErr = 0, dqRelErr = 0, dkRelErr = 0, dvRelErr = 0;
+};
+// Compares chunked (recomputing) attention with full attention in fp32: values and gradients.
+AttentionCheckResult attentionCheck(const AttentionCheckOptions& o);
+
+class Trainer {
+ public:
+  explicit Trainer(const TrainerOptions& opts);
+  ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  // All methods serialise on one mutex (one torch call at a time per trainer) and throw NativeError.
+  StepResult step(const StepRequest& req);
+  EvalResult evaluate(const HostBatch& batch);
+  std::vector<NamedTensor> getState(const std::string& prefix);
+  // Returns the names that were loaded.
+  std::vector<std::string> setState(const std::vector<NamedTensor>& entries, const std::string& prefix, bool strict);
+  std::vector<NamedTensor> getOptimizerState();
+  void setOptimizerState(const std::vector<NamedTensor>& entries);
+  int64_t setTrainable(const std::vector<std::string>& patterns, bool trainable);
+  std::vector<ParamInfo> parameters();
+  MemoryStats memoryStats();
+  void emptyCache();
+  std::vector<uint8_t> getRngState();
+  void setRngState(const std::vector<uint8_t>& state);
+  std::string device();
+  void dispose(); // waits for a running call, then frees every tensor
+  bool disposed();
+
+  struct Impl;
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<Impl> impl_;
+  Impl& live(); // throws ERR_NATIVE_DISPOSED
+};
+
+}  // namespace tn

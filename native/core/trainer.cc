@@ -1,0 +1,582 @@
+// The trainer: owns the model, the optimizer, the device and the RNG; turns host batches into
+// device tensors; runs one optimizer step over 1..A micro-batches (accumulation, clipping,
+// per-group LRs), evaluation with metric sums, weight / optimizer state export and import,
+// freezing, memory stats. Every public method sets torch's thread-local state itself (trap 3):
+// calls arrive on whichever libuv worker thread runs them.
+#include "core/internal.h"
+
+#include <ATen/autocast_mode.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+
+#ifdef TRAIN_NATIVE_WITH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
+namespace tn {
+
+[[noreturn]] void invalidArg(const std::string& msg) { throw NativeError("ERR_NATIVE_INVALID_ARG", msg); }
+
+static const char* kOomAdvice =
+    "\nSuggestions: lower DATA.BATCH_SIZE (and raise TRAIN.ACCUMULATION_STEPS to keep the effective "
+    "batch), lower MODEL.TOKEN_LIMIT (attention memory grows with its square), set "
+    "MODEL.ATTENTION_CHUNK_SIZE (e.g. 128) for query-chunked attention, enable expandable segments "
+    "(PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) to reduce fragmentation, and empty the cache "
+    "between phases.";
+
+void rethrowAsNative() {
+  try {
+    throw;
+  } catch (const NativeError&) {
+    throw;
+  } catch (const c10::OutOfMemoryError& e) {
+    throw NativeError("ERR_NATIVE_OOM", std::string("out of memory: ") + e.what_without_backtrace() + kOomAdvice);
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    if (msg.find("out of memory") != std::string::npos)
+      throw NativeError("ERR_NATIVE_OOM", "out of memory: " + msg + kOomAdvice);
+    throw NativeError("ERR_NATIVE_TORCH", "LibTorch error: " + msg);
+  } catch (const std::bad_alloc&) {
+    throw NativeError("ERR_NATIVE_OOM", std::string("host out of memory (std::bad_alloc)") + kOomAdvice);
+  } catch (const std::exception& e) {
+    throw NativeError("ERR_NATIVE_INTERNAL", e.what());
+  } catch (...) {
+    throw NativeError("ERR_NATIVE_INTERNAL", "unknown native exception");
+  }
+}
+
+struct Trainer::Impl {
+  TrainerOptions opts;
+  torch::Device device{torch::kCPU};
+  std::shared_ptr<Model> model;
+  std::unique_ptr<Optimizer> optim;
+  RunCtx ctx;
+  int64_t steps = 0;
+};
+
+namespace {
+
+// Thread-local torch state for one call on the current thread (trap 3).
+struct CallScope {
+  c10::optional<torch::AutoGradMode> grad;
+  bool autocastCpu = false, autocastGpu = false;
+  CallScope(const TrainerOptions& o, const torch::Device& dev, bool gradEnabled, bool autocast) {
+    if (o.threads > 0) at::set_num_threads(o.threads);
+    else at::init_num_threads();
+    grad.emplace(gradEnabled);
+    if (autocast && o.precision == "bf16") {
+      if (dev.is_cuda()) autocastGpu = true;
+      else autocastCpu = true;
+      setAutocast(dev.is_cuda(), true);
+    }
+  }
+  static void setAutocast(bool cuda, bool on) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    const auto dt = cuda ? at::kCUDA : at::kCPU;
+    if (on) at::autocast::set_autocast_dtype(dt, at::kBFloat16);
+    at::autocast::set_autocast_enabled(dt, on);
+#else
+    if (cuda) {
+      if (on) at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+      at::autocast::set_enabled(on);
+    } else {
+      if (on) at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      at::autocast::set_cpu_enabled(on);
+    }
+#endif
+  }
+  ~CallScope() {
+    if (autocastCpu) setAutocast(false, false);
+    if (autocastGpu) setAutocast(true, false);
+    if (autocastCpu || autocastGpu) at::autocast::clear_cache();
+  }
+};
+
+torch::Device resolveDevice(const std::string& d) {
+  if (d == "cpu") return torch::kCPU;
+  if (d == "cuda") {
+    if (!torch::cuda::is_available())
+      invalidArg("device 'cuda' requested but CUDA is not available (this LibTorch " +
+                 std::string(torch::cuda::is_available() ? "" : "has no usable GPU / CUDA build") +
+                 "); use device 'cpu' or 'auto'");
+    return torch::Device(torch::kCUDA, 0);
+  }
+  if (d == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  invalidArg("device must be 'cpu', 'cuda' or 'auto' (got '" + d + "')");
+}
+
+std::string shapeStr(const std::vector<int64_t>& s) { return c10::str(c10::IntArrayRef(s)); }
+
+c10::ScalarType hostType(ElemType t) {
+  switch (t) {
+    case ElemType::F32: return torch::kFloat;
+    case ElemType::I32: return torch::kInt;
+    case ElemType::I64: return torch::kLong;
+    case ElemType::U8: return torch::kByte;
+  }
+  return torch::kFloat;
+}
+
+// A view of the host copy (the HostBatch outlives the call), then one conversion to the device.
+torch::Tensor upload(const HostArray& a, c10::ScalarType dtype, const torch::Device& dev) {
+  auto t = torch::from_blob(const_cast<uint8_t*>(a.bytes.data()), a.shape, torch::TensorOptions().dtype(hostType(a.type)));
+  return t.to(dev, dtype, /*non_blocking=*/false, /*copy=*/false);
+}
+
+template <class T>
+void checkRange(const HostArray& a, int64_t lo, int64_t hi, int64_t allowed, const char* what) {
+  const T* p = reinterpret_cast<const T*>(a.bytes.data());
+  const int64_t n = a.numel();
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t v = static_cast<int64_t>(p[i]);
+    if ((v < lo || v >= hi) && v != allowed)
+      invalidArg(std::string(what) + "[" + std::to_string(i) + "] = " + std::to_string(v) + " is outside [" +
+                 std::to_string(lo) + ", " + std::to_string(hi) + ")" +
+                 (allowed != INT64_MIN ? " (or " + std::to_string(allowed) + " = ignore)" : ""));
+  }
+}
+
+// Index checks happen on the host: an out-of-range index on CUDA is a device-side assert that
+// poisons the whole context, not an exception.
+void checkIndices(const HostArray& a, int64_t hi, int64_t allowed, const char* what) {
+  if (a.type == ElemType::I32) checkRange<int32_t>(a, 0, hi, allowed, what);
+  else if (a.type == ElemType::I64) checkRange<int64_t>(a, 0, hi, allowed, what);
+  else invalidArg(std::string(what) + " must be an Int32Array or BigInt64Array");
+}
+
+void expectShape(const HostArray& a, const std::vector<int64_t>& want, const char* what) {
+  if (a.shape != want)
+    invalidArg(std::string("batch.") + what + " has shape " + shapeStr(a.shape) + ", expected " + shapeStr(want));
+}
+
+DeviceBatch prepare(const HostBatch& h, const TrainerOptions& o, const torch::Device& dev) {
+  const auto& s = o.model;
+  DeviceBatch b;
+  b.batchSize = h.batchSize;
+  b.objective = h.objective;
+  const int64_t B = h.batchSize;
+  if (B < 1) invalidArg("batch.batchSize must be >= 1");
+  if (h.objective != "supervised" && h.objective != "masked_tokens")
+    invalidArg("batch.objective must be 'supervised' or 'masked_tokens' (got '" + h.objective + "')");
+  if (h.objective == "masked_tokens" && s.type != "transformer")
+    invalidArg("objective 'masked_tokens' needs a transformer model");
+  const bool supervised = s.type != "gpt" && h.objective == "supervised";
+  if (s.type == "mlp") {
+    if (!h.features) invalidArg("mlp batches need `features` (Float32Array of batchSize * inputDim)");
+    if (h.features->type != ElemType::F32) invalidArg("batch.features must be a Float32Array");
+    expectShape(*h.features, {B, s.inputDim}, "features");
+    b.features = upload(*h.features, torch::kFloat, dev);
+  } else {
+    if (!h.tokens) invalidArg(s.type + " batches need `tokens` (Int32Array or BigInt64Array of batchSize * seqLen)");
+    if (h.tokens->shape.size() != 2 || h.tokens->shape[0] != B)
+      invalidArg("batch.tokens has shape " + shapeStr(h.tokens->shape) + ", expected [" + std::to_string(B) + ", seqLen]");
+    const int64_t n = h.tokens->shape[1];
+    if (n < 1) invalidArg("batch.tokens: seqLen must be >= 1");
+    if (n > s.tokenLimit)
+      invalidArg("sequence length " + std::to_string(n) + " exceeds MODEL.TOKEN_LIMIT (" + std::to_string(s.tokenLimit) +
+                 "); truncate the sequences or raise TOKEN_LIMIT");
+    checkIndices(*h.tokens, s.vocabSize, INT64_MIN, "batch.tokens");
+    b.tokens = upload(*h.tokens, torch::kLong, dev);
+    if (h.targets) {
+      const int64_t tn = s.type == "gpt" ? n : n;
+      expectShape(*h.targets, {B, tn}, "targets");
+      checkIndices(*h.targets, s.vocabSize, -100, "batch.targets");
+      b.targets = upload(*h.targets, torch::kLong, dev);
+    }
+    if (h.meta) {
+      if (h.meta->type != ElemType::F32) invalidArg("batch.meta must be a Float32Array");
+      expectShape(*h.meta, {B, s.metaDim}, "meta");
+      b.meta = upload(*h.meta, torch::kFloat, dev);
+    }
+    if (h.metaMask) {
+      if (h.metaMask->type != ElemType::F32) invalidArg("batch.metaMask must be a Float32Array (1 keep, 0 masked)");
+      expectShape(*h.metaMask, {B, s.metaDim}, "metaMask");
+      b.metaMask = upload(*h.metaMask, torch::kFloat, dev);
+    }
+  }
+  if (supervised && h.labels) {
+    if (s.task == "classification") {
+      expectShape(*h.labels, {B}, "labels");
+      checkIndices(*h.labels, s.numClasses, INT64_MIN, "batch.labels");
+      b.labels = upload(*h.labels, torch::kLong, dev);
+    } else {
+      if (h.labels->type != ElemType::F32) invalidArg("regression batch.labels must be a Float32Array");
+      if (h.labels->numel() != B * s.outputDim)
+        invalidArg("batch.labels has " + std::to_string(h.labels->numel()) + " values, expected batchSize * outputDim = " +
+                   std::to_string(B * s.outputDim));
+      b.labels = upload(*h.labels, torch::kFloat, dev);
+    }
+  }
+  return b;
+}
+
+// Mean loss of a prediction (fp32 even under bf16 autocast).
+torch::Tensor lossOf(const Prediction& p) {
+  if (!p.target.defined())
+    invalidArg(p.kind == "tokens" ? "this batch needs `targets`" : "this batch needs `labels`");
+  auto out = p.out.to(torch::kFloat);
+  if (p.kind == "classification") return torch::nn::functional::cross_entropy(out, p.target);
+  if (p.kind == "regression") return torch::mse_loss(out, p.target);
+  auto flat = out.reshape({-1, out.size(-1)});
+  auto opts = torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100);
+  return torch::nn::functional::cross_entropy(flat, p.target.reshape({-1}), opts);
+}
+
+}  // namespace
+
+// ---- construction ----
+Trainer::Trainer(const TrainerOptions& opts) : impl_(std::make_unique<Impl>()) {
+  guarded([&] {
+    auto& im = *impl_;
+    im.opts = opts;
+    if (opts.precision != "fp32" && opts.precision != "bf16")
+      invalidArg("precision must be 'fp32' or 'bf16' (got '" + opts.precision + "')");
+    if (opts.threads < 0) invalidArg("threads must be >= 0");
+    if (!(opts.gradClip >= 0 && std::isfinite(opts.gradClip))) invalidArg("gradClip must be >= 0 (0 = off)");
+    im.device = resolveDevice(opts.device);
+    if (im.device.is_cuda() && opts.expandableSegments) {
+      // Read by the caching allocator at its first allocation; an existing setting wins.
+      setenv("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True", 0);
+    }
+    CallScope scope(opts, im.device, false, false);
+    torch::manual_seed(opts.seed);  // initial weights come from the global generator
+    im.ctx.cpuGen = at::make_generator<at::CPUGeneratorImpl>(opts.seed ^ 0x9E3779B97F4A7C15ULL);
+    im.model = buildModel(opts.model);
+    im.model->to(im.device);
+
+    std::vector<GroupState> groups;
+    std::set<std::string> names;
+    for (auto& g : opts.groups) {
+      if (g.name.empty()) invalidArg("parameter group names must be non-empty");
+      if (!names.insert(g.name).second) invalidArg("duplicate parameter group '" + g.name + "'");
+      if (!std::isfinite(g.weightDecay)) invalidArg("group '" + g.name + "': weightDecay must be finite");
+      groups.push_back(GroupState{g.name, g.patterns, g.weightDecay});
+    }
+    if (!names.count("default")) groups.push_back(GroupState{"default", {"*"}, opts.optim.weightDecay});
+    std::vector<std::pair<std::string, torch::Tensor>> params;
+    for (auto& kv : im.model->named_parameters(true)) params.emplace_back(kv.key(), kv.value());
+    im.optim = std::make_unique<Optimizer>(opts.optim, groups, params);
+    return 0;
+  });
+}
+
+Trainer::~Trainer() {
+  std::lock_guard<std::mutex> lock(mu_);
+  impl_.reset();
+}
+
+Trainer::Impl& Trainer::live() {
+  if (!impl_) throw NativeError("ERR_NATIVE_DISPOSED", "this trainer has been disposed");
+  return *impl_;
+}
+
+bool Trainer::disposed() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !impl_;
+}
+
+void Trainer::dispose() {
+  std::lock_guard<std::mutex> lock(mu_);  // waits for a running call
+  if (!impl_) return;
+  const bool cuda = impl_->device.is_cuda();
+  impl_.reset();
+#ifdef TRAIN_NATIVE_WITH_CUDA
+  if (cuda) c10::cuda::CUDACachingAllocator::emptyCache();
+#else
+  (void)cuda;
+#endif
+}
+
+std::string Trainer::device() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return live().device.str();
+}
+
+// ---- step ----
+StepResult Trainer::step(const StepRequest& req) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  return guarded([&] {
+    const auto& groups = im.optim->groups();
+    std::vector<double> lrs(groups.size(), std::nan(""));
+    for (auto& [name, lr] : req.lrs) {
+      const int g = im.optim->groupIndex(name);
+      if (g < 0) {
+        std::string known;
+        for (auto& gs : groups) known += (known.empty() ? "" : ", ") + gs.name;
+        invalidArg("unknown parameter group '" + name + "' in lrs (groups: " + known + ")");
+      }
+      if (!std::isfinite(lr) || lr < 0) invalidArg("lrs['" + name + "'] must be a finite number >= 0 (got " + std::to_string(lr) + ")");
+      lrs[g] = lr;
+    }
+    for (size_t g = 0; g < groups.size(); ++g)
+      if (std::isnan(lrs[g])) invalidArg("lrs is missing parameter group '" + groups[g].name + "'");
+    if (req.micro.empty()) invalidArg("step needs at least one batch");
+
+    // Validate and upload every micro-batch before touching any gradient.
+    std::vector<DeviceBatch> batches;
+    for (auto& h : req.micro) batches.push_back(prepare(h, im.opts, im.device));
+
+    CallScope scope(im.opts, im.device, true, true);
+    im.model->train();
+    im.ctx.training = true;
+    for (auto& s : im.optim->slots()) s.param.mutable_grad() = torch::Tensor();  // zero_grad(set_to_none)
+    const double scale = 1.0 / static_cast<double>(batches.size());
+    torch::Tensor lossSum;
+    for (auto& b : batches) {
+      auto loss = lossOf(im.model->forward(b, im.ctx));
+      (loss * scale).backward();
+      auto d = loss.detach();
+      lossSum = lossSum.defined() ? lossSum + d : d;
+    }
+    // Total L2 norm over trainable gradients, as clip_grad_norm_: no host sync unless read.
+    std::vector<torch::Tensor> norms;
+    for (auto& s : im.optim->slots())
+      if (s.param.requires_grad() && s.param.grad().defined()) norms.push_back(s.param.grad().norm(2).to(torch::kFloat));
+    torch::Tensor total = norms.empty() ? torch::zeros({}, torch::TensorOptions().device(im.device))
+                                        : torch::stack(norms).norm(2);
+    StepResult r;
+    if (req.skipNonFinite && !std::isfinite(total.item<double>())) {
+      r.skipped = true;
+    } else {
+      if (im.opts.gradClip > 0) {
+        auto coef = (im.opts.gradClip / (total + 1e-6)).clamp_max(1.0);
+        for (auto& s : im.optim->slots())
+          if (s.param.requires_grad() && s.param.grad().defined()) s.param.grad().mul_(coef);
+      }
+      im.optim->step(lrs);
+      ++im.steps;
+    }
+    r.step = im.steps;
+    if (req.readLoss) {  // .item() is a device sync: only on logging steps (trap 7)
+      r.loss = (lossSum * scale).item<double>();
+      r.gradNorm = total.item<double>();
+    }
+    im.ctx.training = false;
+#ifdef TRAIN_NATIVE_WITH_CUDA
+    if (im.opts.emptyCacheAfterStep && im.device.is_cuda()) c10::cuda::CUDACachingAllocator::emptyCache();
+#endif
+    return r;
+  });
+}
+
+// ---- evaluate ----
+EvalResult Trainer::evaluate(const HostBatch& h) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  return guarded([&] {
+    auto b = prepare(h, im.opts, im.device);
+    CallScope scope(im.opts, im.device, false, true);
+    im.model->eval();
+    im.ctx.training = false;
+    auto p = im.model->forward(b, im.ctx);
+    if (!p.target.defined()) invalidArg(p.kind == "tokens" ? "evaluate needs `targets`" : "evaluate needs `labels`");
+    auto out = p.out.to(torch::kFloat);
+    EvalResult r;
+    r.kind = p.kind;
+    if (p.kind == "classification") {
+      auto opts = torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum);
+      r.lossSum = torch::nn::functional::cross_entropy(out, p.target, opts).item<double>();
+      r.correct = out.argmax(-1).eq(p.target).sum().item<double>();
+      r.count = b.batchSize;
+    } else if (p.kind == "regression") {
+      auto diff = out - p.target;
+      // Loss per sample = mean over outputs of the squared error (matches the training MSE).
+      r.sqErrorSum = diff.pow(2).sum().item<double>();
+      r.absErrorSum = diff.abs().sum().item<double>();
+      r.targetSum = p.target.sum().item<double>();
+      r.targetSqSum = p.target.pow(2).sum().item<double>();
+      r.valueCount = p.target.numel();
+      r.count = b.batchSize;
+      r.lossSum = r.sqErrorSum / static_cast<double>(p.target.size(1));
+    } else {
+      auto flat = out.reshape({-1, out.size(-1)});
+      auto tgt = p.target.reshape({-1});
+      auto opts = torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100).reduction(torch::kSum);
+      r.lossSum = torch::nn::functional::cross_entropy(flat, tgt, opts).item<double>();
+      auto valid = tgt.ne(-100);
+      r.count = valid.sum().item<int64_t>();
+      r.correct = flat.argmax(-1).eq(tgt).logical_and(valid).sum().item<double>();
+    }
+    r.loss = r.count > 0 ? r.lossSum / static_cast<double>(r.count) : 0.0;
+    return r;
+  });
+}
+
+// ---- state ----
+std::vector<NamedTensor> Trainer::getState(const std::string& prefix) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  return guarded([&] {
+    std::vector<NamedTensor> out;
+    for (auto& kv : im.model->named_parameters(true))
+      if (kv.key().rfind(prefix, 0) == 0) out.push_back(toNamed(kv.key(), kv.value()));
+    for (auto& kv : im.model->named_buffers(true))
+      if (kv.key().rfind(prefix, 0) == 0) out.push_back(toNamed(kv.key(), kv.value()));
+    return out;
+  });
+}
+
+std::vector<std::string> Trainer::setState(const std::vector<NamedTensor>& entries, const std::string& prefix, bool strict) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  return guarded([&] {
+    std::map<std::string, torch::Tensor> targets;
+    for (auto& kv : im.model->named_parameters(true)) targets[kv.key()] = kv.value();
+    for (auto& kv : im.model->named_buffers(true)) targets[kv.key()] = kv.value();
+    // Check everything first: a failed load leaves the model untouched.
+    std::vector<std::pair<torch::Tensor, torch::Tensor>> plan;
+    std::vector<std::string> loaded;
+    std::set<std::string> seen;
+    for (auto& e : entries) {
+      if (e.name.rfind(prefix, 0) != 0) continue;
+      if (!seen.insert(e.name).second) invalidArg("state: duplicate entry '" + e.name + "'");
+      auto it = targets.find(e.name);
+      if (it == targets.end()) {
+        if (strict) invalidArg("state: unexpected entry '" + e.name + "' (the model has no such parameter)");
+        continue;
+      }
+      auto src = fromNamed(e);
+      if (src.sizes() != it->second.sizes())
+        invalidArg("state: '" + e.name + "' has shape " + c10::str(src.sizes()) + ", the model's is " +
+                   c10::str(it->second.sizes()));
+      plan.emplace_back(it->second, src);
+      loaded.push_back(e.name);
+    }
+    if (strict) {
+      for (auto& [name, t] : targets)
+        if (name.rfind(prefix, 0) == 0 && !seen.count(name)) invalidArg("state: missing entry '" + name + "'");
+    }
+    torch::NoGradGuard ng;
+    for (auto& [dst, src] : plan) dst.copy_(src);
+    return loaded;
+  });
+}
+
+std::vector<NamedTensor> Trainer::getOptimizerState() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  return guarded([&] {
+    auto out = im.optim->exportState();
+    out.push_back(toNamed("__step__", torch::tensor(im.steps, torch::kLong).reshape({})));
+    return out;
+  });
+}
+
+void Trainer::setOptimizerState(const std::vector<NamedTensor>& entries) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  guarded([&] {
+    std::vector<NamedTensor> rest;
+    int64_t steps = -1;
+    for (auto& e : entries) {
+      if (e.name == "__step__") steps = fromNamed(e).to(torch::kLong).item<int64_t>();
+      else rest.push_back(e);
+    }
+    im.optim->importState(rest);
+    if (steps >= 0) im.steps = steps;
+    return 0;
+  });
+}
+
+int64_t Trainer::setTrainable(const std::vector<std::string>& patterns, bool trainable) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  return guarded([&] {
+    int64_t n = 0;
+    for (auto& s : im.optim->slots()) {
+      bool match = false;
+      for (auto& p : patterns) match = match || globMatch(p, s.name);
+      if (!match) continue;
+      s.param.requires_grad_(trainable);
+      if (!trainable) s.param.mutable_grad() = torch::Tensor();
+      ++n;
+    }
+    if (n == 0) {
+      std::string pats;
+      for (auto& p : patterns) pats += (pats.empty() ? "" : ", ") + p;
+      invalidArg("setTrainable: no parameter matches [" + pats + "]");
+    }
+    return n;
+  });
+}
+
+std::vector<ParamInfo> Trainer::parameters() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  return guarded([&] {
+    std::vector<ParamInfo> out;
+    for (auto& s : im.optim->slots()) {
+      ParamInfo p;
+      p.name = s.name;
+      p.shape.assign(s.param.sizes().begin(), s.param.sizes().end());
+      p.numel = s.param.numel();
+      p.trainable = s.param.requires_grad();
+      p.group = im.optim->groups()[s.group].name;
+      out.push_back(std::move(p));
+    }
+    return out;
+  });
+}
+
+MemoryStats Trainer::memoryStats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  return guarded([&] {
+    MemoryStats m;
+    m.device = im.device.str();
+    for (auto& s : im.optim->slots()) {
+      m.parameterBytes += s.param.numel() * static_cast<int64_t>(s.param.element_size());
+      if (s.param.grad().defined()) m.gradientBytes += s.param.grad().numel() * static_cast<int64_t>(s.param.grad().element_size());
+    }
+    m.optimizerStateBytes = im.optim->stateBytes();
+#ifdef TRAIN_NATIVE_WITH_CUDA
+    if (im.device.is_cuda()) {
+      auto st = c10::cuda::CUDACachingAllocator::getDeviceStats(im.device.index());
+      m.hasAllocatorStats = true;
+      m.allocatedBytes = st.allocated_bytes[0].current;  // [0] = StatType::AGGREGATE
+      m.reservedBytes = st.reserved_bytes[0].current;
+      m.peakAllocatedBytes = st.allocated_bytes[0].peak;
+    }
+#endif
+    return m;
+  });
+}
+
+void Trainer::emptyCache() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+#ifdef TRAIN_NATIVE_WITH_CUDA
+  if (im.device.is_cuda()) guarded([&] { c10::cuda::CUDACachingAllocator::emptyCache(); return 0; });
+#else
+  (void)im;
+#endif
+}
+
+std::vector<uint8_t> Trainer::getRngState() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  return guarded([&] {
+    std::lock_guard<std::mutex> g(im.ctx.cpuGen.mutex());
+    auto st = im.ctx.cpuGen.get_state();
+    auto e = toNamed("rng", st);
+    return e.data;
+  });
+}
+
+void Trainer::setRngState(const std::vector<uint8_t>& state) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  guarded([&] {
+    NamedTensor e{"rng", "U8", {static_cast<int64_t>(state.size())}, state};
+    auto t = fromNamed(e);
+    std::lock_guard<std::mutex> g(im.ctx.cpuGen.mutex());
+    im.ctx.cpuGen.set_state(t);
+    return 0;
+  });
+}
+
+}  // namespace tn

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# One-shot set-up on a fresh Debian 12 machine: Debian's LibTorch (CPU, 1.13), the npm
+# dependencies, the TypeScript build (npm's `prepare`) and the native addon (npm's `install`).
+# Safe to run again: each step skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup-libtorch.sh
+
+if [ -f package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  npm install --no-audit --no-fund
+fi

@@ -1,0 +1,293 @@
+/**
+ * The native trainer end to end on CPU: loss falls for each model, accumulation, evaluation
+ * sums, save -> load round trips bit-exactly through the safetensors codec (and training resumes
+ * identically), prefix loading of a stage-1 encoder, freezing, same seed -> same losses, and
+ * every bad input arriving as a coded JS Error. Skipped cleanly when the addon is not built.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, writeSafetensorsFile } from '../../lib/checkpoint/safetensors';
+import { createTrainer } from '../../lib/native';
+import type { NativeBatch, NativeTrainerInstance, NativeTrainerOptions, TensorEntry } from '../../lib/native';
+import { classificationBatch, describeNative, lmBatch, maskedBatch, regressionBatch, sequenceBatch } from './helpers';
+
+const live: NativeTrainerInstance[] = [];
+function make(o: NativeTrainerOptions): NativeTrainerInstance {
+  const t = createTrainer({ threads: 1, ...o });
+  live.push(t);
+  return t;
+}
+afterAll(() => live.forEach((t) => t.dispose()));
+
+async function train(t: NativeTrainerInstance, batches: NativeBatch[], steps: number, lr: number, groups = ['default']): Promise<number[]> {
+  const lrs = Object.fromEntries(groups.map((g) => [g, lr]));
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const r = await t.step(batches[s % batches.length], { lrs });
+    losses.push(r.loss as number);
+  }
+  return losses;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const mlpOpts: NativeTrainerOptions = { model: { type: 'mlp', task: 'classification', inputDim: 6, numClasses: 3, hiddenSizes: [32, 32] }, seed: 7 };
+const seqOpts: NativeTrainerOptions = {
+  model: { type: 'transformer', task: 'classification', numClasses: 2, vocabSize: 8, dModel: 32, numHeads: 4, numLayers: 2, tokenLimit: 32 },
+  seed: 3,
+};
+const gptOpts: NativeTrainerOptions = { model: { type: 'gpt', vocabSize: 11, dModel: 32, numHeads: 4, numLayers: 2, tokenLimit: 32 }, seed: 5 };
+
+describeNative('native trainer: learning', () => {
+  it('mlp classification: loss falls and accuracy rises', async () => {
+    const t = make(mlpOpts);
+    const batches = [0, 1, 2, 3].map((i) => classificationBatch(64, 6, 3, i));
+    const losses = await train(t, batches, 120, 3e-3);
+    expect(mean(losses.slice(-8))).toBeLessThan(0.5 * mean(losses.slice(0, 8)));
+    const ev = await t.evaluate(classificationBatch(256, 6, 3, 99));
+    expect(ev.kind).toBe('classification');
+    expect(ev.count).toBe(256);
+    expect(ev.correct! / ev.count).toBeGreaterThan(0.8);
+    expect(ev.loss).toBeCloseTo(ev.lossSum / ev.count, 10);
+  });
+
+  it('mlp regression with SGD + nesterov: loss falls; eval returns MAE / RMSE / R² sums', async () => {
+    const t = make({ model: { type: 'mlp', task: 'regression', inputDim: 5, hiddenSizes: [32] }, optimizer: { name: 'sgd', momentum: 0.9, nesterov: true }, seed: 1 });
+    const batches = [0, 1, 2].map((i) => regressionBatch(64, 5, i));
+    const losses = await train(t, batches, 150, 2e-2);
+    expect(mean(losses.slice(-5))).toBeLessThan(0.2 * mean(losses.slice(0, 5)));
+    const ev = await t.evaluate(regressionBatch(128, 5, 42));
+    expect(ev.kind).toBe('regression');
+    expect(ev.valueCount).toBe(128);
+    const n = ev.valueCount!;
+    const sst = ev.targetSqSum! - (ev.targetSum! * ev.targetSum!) / n;
+    expect(1 - ev.sqErrorSum! / sst).toBeGreaterThan(0.8); // R²
+    expect(ev.absErrorSum! / n).toBeGreaterThan(0);
+  });
+
+  it('transformer: supervised loss falls (with chunked attention and metadata)', async () => {
+    const t = make({ ...seqOpts, model: { ...seqOpts.model, attentionChunkSize: 4, metaDim: 2 } });
+    const batches = [0, 1, 2, 3].map((i) => {
+      const b = sequenceBatch(32, 12, 8, i);
+      return { ...b, meta: new Float32Array(64).fill(0.5), metaMask: new Float32Array(64).fill(1) };
+    });
+    const losses = await train(t, batches, 80, 3e-3);
+    expect(mean(losses.slice(-8))).toBeLessThan(0.6 * mean(losses.slice(0, 8)));
+  });
+
+  it('transformer: masked-token (stage-1) loss falls; evaluate counts only masked tokens', async () => {
+    const t = make(seqOpts);
+    const batches = [0, 1, 2].map((i) => maskedBatch(16, 16, 8, i));
+    const losses = await train(t, batches, 60, 3e-3);
+    expect(mean(losses.slice(-5))).toBeLessThan(0.5 * mean(losses.slice(0, 5)));
+    const ev = await t.evaluate(maskedBatch(16, 16, 8, 9));
+    expect(ev.kind).toBe('tokens');
+    expect(ev.count).toBe(16 * 4);
+  });
+
+  it('gpt: causal LM loss falls (chunked attention); perplexity = exp(loss)', async () => {
+    const t = make({ ...gptOpts, model: { ...gptOpts.model, attentionChunkSize: 5 } });
+    const batches = [0, 1, 2].map((i) => lmBatch(16, 17, 11, i));
+    const losses = await train(t, batches, 60, 3e-3);
+    expect(mean(losses.slice(-5))).toBeLessThan(0.3 * mean(losses.slice(0, 5)));
+    const ev = await t.evaluate(lmBatch(8, 17, 11, 77));
+    expect(ev.count).toBe(8 * 16);
+    expect(Math.exp(ev.loss)).toBeLessThan(3);
+  });
+
+  it('bf16 autocast trains on CPU', async () => {
+    const t = make({ ...gptOpts, precision: 'bf16' });
+    const batches = [0, 1].map((i) => lmBatch(8, 17, 11, i));
+    const losses = await train(t, batches, 30, 3e-3);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(mean(losses.slice(-3))).toBeLessThan(mean(losses.slice(0, 3)));
+  });
+
+  it('accumulation over A micro-batches equals one step on their concatenation (equal sizes)', async () => {
+    const a = make(mlpOpts);
+    const b = make(mlpOpts);
+    const b1 = classificationBatch(16, 6, 3, 1);
+    const b2 = classificationBatch(16, 6, 3, 2);
+    const joined: NativeBatch = {
+      batchSize: 32,
+      features: Float32Array.from([...(b1.features as Float32Array), ...(b2.features as Float32Array)]),
+      labels: Int32Array.from([...(b1.labels as Int32Array), ...(b2.labels as Int32Array)]),
+    };
+    const ra = await a.step([b1, b2], { lrs: { default: 1e-2 } });
+    const rb = await b.step(joined, { lrs: { default: 1e-2 } });
+    expect(ra.loss!).toBeCloseTo(rb.loss!, 5);
+    expect(ra.gradNorm!).toBeCloseTo(rb.gradNorm!, 5);
+    const sa = await a.getState();
+    const sb = await b.getState();
+    for (let i = 0; i < sa.length; i++) {
+      const x = new Float32Array(sa[i].data.slice().buffer);
+      const y = new Float32Array(sb[i].data.slice().buffer);
+      for (let j = 0; j < x.length; j++) expect(Math.abs(x[j] - y[j])).toBeLessThan(1e-5);
+    }
+  });
+
+  it('readLoss: false returns nulls and still steps', async () => {
+    const t = make(mlpOpts);
+    const r = await t.step(classificationBatch(8, 6, 3, 0), { lrs: { default: 1e-3 }, readLoss: false });
+    expect(r).toEqual({ loss: null, gradNorm: null, skipped: false, step: 1 });
+  });
+});
+
+describeNative('native trainer: reproducibility and state', () => {
+  it('the same seed gives the same losses bit for bit (dropout on)', async () => {
+    const o: NativeTrainerOptions = { ...seqOpts, model: { ...seqOpts.model, dropout: 0.1 } };
+    const batches = [0, 1].map((i) => sequenceBatch(8, 10, 8, i));
+    const l1 = await train(make(o), batches, 6, 1e-3);
+    const l2 = await train(make(o), batches, 6, 1e-3);
+    expect(l2).toEqual(l1);
+    const l3 = await train(make({ ...o, seed: 4 }), batches, 6, 1e-3);
+    expect(l3).not.toEqual(l1);
+  });
+
+  it('save -> safetensors -> load round-trips weights, optimizer state and RNG; training continues identically', async () => {
+    const o: NativeTrainerOptions = { ...gptOpts, model: { ...gptOpts.model, dropout: 0.1 } };
+    const batches = [0, 1, 2].map((i) => lmBatch(8, 17, 11, i));
+    const ref = make(o);
+    await train(ref, batches, 4, 1e-3);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-'));
+    const model = await ref.getState();
+    const optim = await ref.getOptimizerState();
+    writeSafetensorsFile(path.join(dir, 'model.safetensors'), { tensors: model, metadata: { format: 'pt' } });
+    writeSafetensorsFile(path.join(dir, 'optimizer.safetensors'), { tensors: optim });
+    const rngState = ref.getRngState();
+    const refLosses = await train(ref, batches.slice(1).concat(batches[0]), 4, 1e-3);
+
+    const restored = make({ ...o, seed: 999 }); // different init: everything must come from the files
+    const m2 = readSafetensorsFile(path.join(dir, 'model.safetensors')).tensors as TensorEntry[];
+    const loaded = await restored.setState(m2, { strict: true });
+    expect(loaded.length).toBe(model.length);
+    await restored.setOptimizerState(readSafetensorsFile(path.join(dir, 'optimizer.safetensors')).tensors as TensorEntry[]);
+    restored.setRngState(rngState);
+    // bit-exact weights and optimizer state after the round trip
+    const back = await restored.getState();
+    for (let i = 0; i < model.length; i++) expect(Buffer.from(back[i].data).equals(Buffer.from(model[i].data))).toBe(true);
+    const optBack = await restored.getOptimizerState();
+    expect(encodeSafetensors({ tensors: optBack }).equals(encodeSafetensors({ tensors: optim }))).toBe(true);
+    const resumed = await train(restored, batches.slice(1).concat(batches[0]), 4, 1e-3);
+    expect(resumed).toEqual(refLosses);
+    expect((await restored.step(batches[0], { lrs: { default: 0 } })).step).toBe(9);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('loads a stage-1 encoder by prefix into a stage-2 model; strict loading reports missing / unknown names', async () => {
+    const stage1 = make(seqOpts);
+    await train(stage1, [maskedBatch(8, 12, 8, 1)], 3, 1e-3);
+    const enc = await stage1.getState('encoder.');
+    expect(enc.every((e) => e.name.startsWith('encoder.'))).toBe(true);
+    const stage2 = make({ ...seqOpts, seed: 11, model: { ...seqOpts.model, maskedTokenHead: false } });
+    const full = decodeSafetensors(encodeSafetensors({ tensors: await stage1.getState() })).tensors as TensorEntry[];
+    const loaded = await stage2.setState(full, { prefix: 'encoder.', strict: true });
+    expect(loaded.sort()).toEqual(enc.map((e) => e.name).sort());
+    const after = await stage2.getState('encoder.');
+    for (const e of after) expect(Buffer.from(e.data).equals(Buffer.from(enc.find((x) => x.name === e.name)!.data))).toBe(true);
+    await expect(stage2.setState(full, { strict: true })).rejects.toThrow(/unexpected entry 'mlm_head/);
+    await expect(stage2.setState(enc, { strict: true })).rejects.toThrow(/missing entry 'head\./);
+    const bad = [{ ...enc[0], shape: [1, enc[0].data.length / 4] }];
+    await expect(stage2.setState(bad, { strict: false })).rejects.toMatchObject({ code: 'ERR_NATIVE_INVALID_ARG' });
+  });
+
+  it('frozen parameters do not change and leave the optimizer; unfreezing trains them again', async () => {
+    const t = make({ ...seqOpts, groups: [{ name: 'encoder', patterns: ['encoder.*'] }, { name: 'head', patterns: ['head.*', 'mlm_head.*'], weightDecay: 0 }] });
+    const params = t.parameters();
+    expect(params.find((p) => p.name === 'encoder.layers.0.attn.q_proj.weight')?.group).toBe('encoder');
+    expect(params.find((p) => p.name === 'head.weight')?.group).toBe('head');
+    expect(t.setTrainable(['encoder.*'], false)).toBeGreaterThan(0);
+    expect(t.parameters().filter((p) => p.name.startsWith('encoder.')).every((p) => !p.trainable)).toBe(true);
+    const before = await t.getState('encoder.');
+    const headBefore = await t.getState('head.');
+    await train(t, [sequenceBatch(8, 10, 8, 1)], 3, 1e-2, ['encoder', 'head', 'default']);
+    const after = await t.getState('encoder.');
+    for (let i = 0; i < before.length; i++) expect(Buffer.from(after[i].data).equals(Buffer.from(before[i].data))).toBe(true);
+    const headAfter = await t.getState('head.');
+    expect(Buffer.from(headAfter[0].data).equals(Buffer.from(headBefore[0].data))).toBe(false);
+    expect((await t.getOptimizerState()).some((e) => e.name.startsWith('encoder.'))).toBe(false);
+    t.setTrainable(['encoder.*'], true);
+    await train(t, [sequenceBatch(8, 10, 8, 1)], 1, 1e-2, ['encoder', 'head', 'default']);
+    const unfrozen = await t.getState('encoder.');
+    expect(Buffer.from(unfrozen[0].data).equals(Buffer.from(before[0].data))).toBe(false);
+  });
+
+  it('parameter names follow PyTorch conventions; memoryStats counts bytes', async () => {
+    const t = make(gptOpts);
+    const names = t.parameters().map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(['encoder.embed.weight', 'encoder.pos_embed.weight', 'encoder.layers.1.attn.out_proj.bias', 'encoder.layers.0.ff.fc1.weight', 'encoder.ln_f.weight', 'lm_head.weight']));
+    const numel = t.parameters().reduce((a, p) => a + p.numel, 0);
+    await t.step(lmBatch(4, 9, 11, 0), { lrs: { default: 1e-3 } });
+    const m = t.memoryStats();
+    expect(m.device).toBe('cpu');
+    expect(m.parameterBytes).toBe(numel * 4);
+    expect(m.optimizerStateBytes).toBe(numel * 8);
+    expect(m.allocatedBytes).toBeNull();
+    t.emptyCache();
+    expect(t.device()).toBe('cpu');
+  });
+});
+
+describeNative('native trainer: errors arrive as Errors', () => {
+  const lrs = { default: 1e-3 };
+  it('bad shapes and dtypes', async () => {
+    const t = make(mlpOpts);
+    const b = classificationBatch(8, 6, 3, 0);
+    await expect(t.step({ ...b, features: new Float32Array(8 * 5) }, { lrs })).rejects.toMatchObject({ code: 'ERR_NATIVE_INVALID_ARG', message: expect.stringMatching(/features has shape \[8, 5\], expected \[8, 6\]/) });
+    await expect(t.step({ ...b, features: new Float32Array(7) }, { lrs })).rejects.toThrow(/multiple of batchSize/);
+    await expect(t.step({ ...b, labels: new Int32Array(8).fill(3) }, { lrs })).rejects.toThrow(/labels\[0\] = 3 is outside \[0, 3\)/);
+    await expect(t.step({ ...b, features: new Float64Array(48) as unknown as Float32Array }, { lrs })).rejects.toThrow(/Float32Array/);
+    await expect(t.step({ batchSize: 8, labels: b.labels }, { lrs })).rejects.toThrow(/need `features`/);
+  });
+
+  it('unknown group, missing group, NaN / negative lr', async () => {
+    const t = make({ ...mlpOpts, groups: [{ name: 'head', patterns: ['head.*'] }] });
+    const b = classificationBatch(8, 6, 3, 0);
+    await expect(t.step(b, { lrs: { head: 1e-3, default: 1e-3, nope: 1 } })).rejects.toThrow(/unknown parameter group 'nope'/);
+    await expect(t.step(b, { lrs: { head: 1e-3 } })).rejects.toThrow(/missing parameter group 'default'/);
+    await expect(t.step(b, { lrs: { head: NaN, default: 1e-3 } })).rejects.toMatchObject({ code: 'ERR_NATIVE_INVALID_ARG' });
+    await expect(t.step(b, { lrs: { head: -1, default: 1e-3 } })).rejects.toThrow(/finite number >= 0/);
+  });
+
+  it('token limit, bad tokens, use after dispose, bad options', async () => {
+    const t = make(seqOpts);
+    await expect(t.step(sequenceBatch(2, 40, 8, 0), { lrs })).rejects.toThrow(/exceeds MODEL.TOKEN_LIMIT \(32\)/);
+    await expect(t.step({ batchSize: 1, tokens: new Int32Array([1, 99]), labels: new Int32Array([0]) }, { lrs })).rejects.toThrow(/tokens\[1\] = 99/);
+    t.dispose();
+    await expect(t.step(sequenceBatch(2, 8, 8, 0), { lrs })).rejects.toMatchObject({ code: 'ERR_NATIVE_DISPOSED' });
+    expect(() => t.parameters()).toThrow(/disposed/);
+    expect(t.isDisposed()).toBe(true);
+    t.dispose(); // idempotent
+    expect(() => createTrainer({ model: { type: 'transformer', vocabSize: 8, dModel: 30, numHeads: 4, numClasses: 2 } })).toThrow(/must divide/);
+    expect(() => createTrainer({ model: { type: 'mlp', inputDim: 3, numClasses: 2 }, device: 'tpu' as 'cpu' })).toThrow(/device/);
+  });
+
+  it('a step and dispose issued together: the step settles, then the trainer is gone', async () => {
+    const t = make(mlpOpts);
+    const p = t.step(classificationBatch(8, 6, 3, 0), { lrs });
+    t.dispose();
+    await p.then(
+      (r) => expect(r.step).toBe(1),
+      (e: { code: string }) => expect(e.code).toBe('ERR_NATIVE_DISPOSED'),
+    );
+  });
+});
+
+// GPU cases run only where CUDA is available to the addon.
+const cuda = (() => {
+  try {
+    return require('../../lib/native').isNativeAvailable() && require('../../lib/native').buildInfo().cudaAvailable === true;
+  } catch {
+    return false;
+  }
+})() as boolean;
+(cuda ? describe : describe.skip)('native trainer on CUDA', () => {
+  it('trains a gpt with bf16 and reports allocator stats', async () => {
+    const t = make({ ...gptOpts, device: 'cuda', precision: 'bf16', expandableSegments: true });
+    const losses = await train(t, [lmBatch(8, 17, 11, 0)], 20, 3e-3);
+    expect(losses[19]).toBeLessThan(losses[0]);
+    expect(t.memoryStats().allocatedBytes).toBeGreaterThan(0);
+    t.emptyCache();
+  });
+});
