@@ -178,6 +178,13 @@ function checkScheduler(
             (inherited ? `set ${overPath}.WARMUP_STEPS: 0 or choose another scheduler` : 'remove it or choose another scheduler'),
         );
       }
+      // WARMUP_LR written next to NAME: onecycle (an inherited one is simply unused).
+      if (s.WARMUP_LR !== undefined && from('WARMUP_LR') === `${from('NAME').slice(0, -'.NAME'.length)}.WARMUP_LR`) {
+        throw err(
+          from('WARMUP_LR'),
+          `not allowed with scheduler 'onecycle' (${from('NAME')}), which starts from BASE_LR / DIV_FACTOR; remove it or choose another scheduler`,
+        );
+      }
       break;
     case 'step':
       oneOfMissing('DECAY');

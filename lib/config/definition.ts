@@ -188,14 +188,14 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
       SOURCE: oneOf('Data source.', DATA_SOURCES, { default: 'synthetic:classification', noun: 'data source' }),
       TRAIN_PATH: str('Training data file (npy, csv, tokens, text).', { nonEmpty: true, example: 'data/train.npy' }),
       VAL_PATH: str('Validation data file (or give VAL_FRACTION).', { nonEmpty: true, example: 'data/val.npy' }),
-      VAL_FRACTION: num('Hold out this fraction of the training data for validation (or give VAL_PATH).', {
+      VAL_FRACTION: num('Hold out this fraction of TRAIN_PATH for validation (or give VAL_PATH); synthetic: generate VAL_FRACTION x TRAIN_SAMPLES validation samples.', {
         exclMin: 0,
         exclMax: 1,
         example: 0.1,
       }),
       BATCH_SIZE: int('Batch size per process.', { default: 32, min: 1 }),
       DROP_LAST: bool('Drop the last incomplete batch of an epoch.', { default: true }),
-      TRAIN_SAMPLES: int('Number of training samples; fixes N without reading data (enough for `schedule`).', {
+      TRAIN_SAMPLES: int('Training samples N, after any VAL_FRACTION hold-out; fixes N without reading data (enough for `schedule`); synthetic: how many to generate.', {
         min: 1,
         example: 50000,
       }),
@@ -456,6 +456,5 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
   }),
 });
 
-/** The scheduler keys that a stage-2 or parameter-group LR_SCHEDULER may override. */
-export const SCHEDULER_KEY_NAMES: readonly string[] = Object.keys(SCHEDULER_FIELDS);
+/** The X_STEPS | X_FRACTION | X_EPOCHS groups of scheduler keys (effective.ts). */
 export const SCHEDULER_ONE_OF_GROUPS: readonly GroupDef[] = SCHEDULER_GROUPS;

@@ -22,9 +22,3 @@ export function effectiveScheduler(base: SchedulerKeys, override: Partial<Schedu
   return out as unknown as SchedulerKeys;
 }
 
-/** Which layer gave each key of an effective scheduler: the override's path or the base's. */
-export function schedulerKeyOrigin(basePath: string, overridePath: string, override: Partial<SchedulerKeys>, key: string): string {
-  const given = override as Record<string, unknown>;
-  if (given[key] !== undefined) return `${overridePath}.${key}`;
-  return `${basePath}.${key}`;
-}

@@ -50,10 +50,13 @@ export interface DataConfig {
   SOURCE: string; // default 'synthetic:classification'
   TRAIN_PATH?: string;
   VAL_PATH?: string;
-  VAL_FRACTION?: number; // (0, 1)
+  VAL_FRACTION?: number; // (0, 1); synthetic sources generate VAL_FRACTION * TRAIN_SAMPLES validation samples
   BATCH_SIZE: number; // default 32, per process
   DROP_LAST: boolean; // default true
-  /** Fixes N without reading data (SPEC §1): enough for `train-native schedule`. */
+  /**
+   * Fixes N without reading data (SPEC §1): enough for `train-native schedule`. N is the training
+   * split, after any VAL_FRACTION hold-out; synthetic sources generate exactly this many.
+   */
   TRAIN_SAMPLES?: number;
   /** Column / array names for csv and npy sources. */
   FEATURES?: string; // npy: feature array file or csv: comma list of feature columns

@@ -282,6 +282,11 @@ describe('cross-key rules', () => {
     expect(msg({ LR_SCHEDULER: { WARMUP_EPOCHS: 2 }, STAGES: { STAGE2: { LR_SCHEDULER: { NAME: 'onecycle' } } } })).toBe(
       "config error: LR_SCHEDULER.WARMUP_EPOCHS: not allowed with scheduler 'onecycle' (STAGES.STAGE2.LR_SCHEDULER.NAME), which warms up by itself over PCT_START; set STAGES.STAGE2.LR_SCHEDULER.WARMUP_STEPS: 0 or choose another scheduler",
     );
+    expect(msg({ LR_SCHEDULER: { NAME: 'onecycle', WARMUP_LR: 1e-6 } })).toBe(
+      "config error: LR_SCHEDULER.WARMUP_LR: not allowed with scheduler 'onecycle' (LR_SCHEDULER.NAME), which starts from BASE_LR / DIV_FACTOR; remove it or choose another scheduler",
+    );
+    // A warmup of length 0 is no warmup.
+    expect(() => validateConfig({ LR_SCHEDULER: { NAME: 'onecycle', WARMUP_STEPS: 0 } })).not.toThrow();
     // A stage 2 that zeroes the inherited warmup may use onecycle.
     expect(() =>
       validateConfig({ LR_SCHEDULER: { WARMUP_EPOCHS: 2 }, STAGES: { STAGE2: { LR_SCHEDULER: { NAME: 'onecycle', WARMUP_STEPS: 0 } } } }),

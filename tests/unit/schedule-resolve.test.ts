@@ -28,6 +28,11 @@ describe('time base', () => {
     expect(resolveTimeBase(c, 640).stepsPerEpoch).toBe(20);
   });
 
+  test('buildSchedule takes N from the caller once data is read', () => {
+    const s = buildSchedule(makeConfig({ DATA: { BATCH_SIZE: 10 }, TRAIN: { EPOCHS: 3 } }), { trainSamples: 95 });
+    expect([s.stepsPerEpoch, s.totalSteps]).toEqual([9, 27]);
+  });
+
   test('without N a dry run asks for DATA.TRAIN_SAMPLES', () => {
     const err = (() => {
       try {
