@@ -110,6 +110,11 @@ export interface StepResult {
   skipped: boolean;
   /** Optimizer steps taken so far. */
   step: number;
+  /**
+   * Wall-clock split in ms: unpackMs = TypedArray copies on the JS thread, prepareMs = input checks
+   * and host-to-tensor conversion on the worker, computeMs = forward, backward, clipping, update.
+   */
+  timing: { unpackMs: number; prepareMs: number; computeMs: number };
 }
 
 export interface EvalResult {

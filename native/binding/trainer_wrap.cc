@@ -1,6 +1,8 @@
 // NativeTrainer: the ObjectWrap over tn::Trainer. Arguments are unpacked into plain structs on
 // the JS thread, torch work runs on a libuv worker (step, evaluate, state transfer) and results
 // are built as copies in OnOK. Cheap queries run synchronously.
+#include <chrono>
+
 #include "binding/binding.h"
 
 namespace tnb {
@@ -55,6 +57,7 @@ Napi::Value NativeTrainer::Step(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return rejectOrRun(env, [&]() -> Napi::Value {
     auto t = need(env);
+    const auto t0 = std::chrono::steady_clock::now();
     auto req = std::make_shared<tn::StepRequest>();
     if (info[0].IsArray()) {
       auto arr = info[0].As<Napi::Array>();
@@ -78,8 +81,12 @@ Napi::Value NativeTrainer::Step(const Napi::CallbackInfo& info) {
     req->readLoss = rl.IsUndefined() ? true : rl.ToBoolean().Value();
     auto sk = o.Get("skipNonFinite");
     req->skipNonFinite = sk.IsUndefined() ? false : sk.ToBoolean().Value();
+    const double unpackMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     auto res = std::make_shared<tn::StepResult>();
-    return runAsync(env, [t, req, res] { *res = t->step(*req); },
+    return runAsync(env, [t, req, res, unpackMs] {
+                      *res = t->step(*req);
+                      res->unpackMs = unpackMs;
+                    },
                     [res](Napi::Env e) { return packStep(e, *res); });
   });
 }

@@ -248,6 +248,11 @@ Napi::Value packStep(Napi::Env env, const tn::StepResult& r) {
   o.Set("gradNorm", optNum(env, r.gradNorm));
   o.Set("skipped", Napi::Boolean::New(env, r.skipped));
   o.Set("step", Napi::Number::New(env, static_cast<double>(r.step)));
+  auto t = Napi::Object::New(env);
+  t.Set("unpackMs", r.unpackMs);
+  t.Set("prepareMs", r.prepareMs);
+  t.Set("computeMs", r.computeMs);
+  o.Set("timing", t);
   return o;
 }
 

@@ -110,6 +110,10 @@ struct StepResult {
   std::optional<double> gradNorm; // total L2 norm before clipping (present when readLoss)
   bool skipped = false;
   int64_t step = 0;               // optimizer steps taken so far
+  // Wall-clock split of the call (host clock; on CUDA computeMs covers queued work only unless
+  // readLoss synchronised): prepareMs = checks + host->tensor copies, computeMs = the rest.
+  double unpackMs = 0;            // set by the binding: TypedArray copies on the JS thread
+  double prepareMs = 0, computeMs = 0;
 };
 
 struct EvalResult {

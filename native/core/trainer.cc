@@ -7,6 +7,7 @@
 
 #include <ATen/autocast_mode.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -317,8 +318,11 @@ StepResult Trainer::step(const StepRequest& req) {
     if (req.micro.empty()) invalidArg("step needs at least one batch");
 
     // Validate and upload every micro-batch before touching any gradient.
+    using clock = std::chrono::steady_clock;
+    const auto t0 = clock::now();
     std::vector<DeviceBatch> batches;
     for (auto& h : req.micro) batches.push_back(prepare(h, im.opts, im.device));
+    const auto t1 = clock::now();
 
     CallScope scope(im.opts, im.device, true, true);
     im.model->train();
@@ -356,6 +360,8 @@ StepResult Trainer::step(const StepRequest& req) {
       r.gradNorm = total.item<double>();
     }
     im.ctx.training = false;
+    r.prepareMs = std::chrono::duration<double, std::milli>(t1 - t0).count();
+    r.computeMs = std::chrono::duration<double, std::milli>(clock::now() - t1).count();
 #ifdef TRAIN_NATIVE_WITH_CUDA
     if (im.opts.emptyCacheAfterStep && im.device.is_cuda()) c10::cuda::CUDACachingAllocator::emptyCache();
 #endif

@@ -287,6 +287,34 @@ describe('bad input (SPEC §8)', () => {
   });
 });
 
+describe('train-native doctor', () => {
+  it('--json prints one report whose ok matches the exit status', () => {
+    const r = runCli(['doctor', '--json']);
+    const report = JSON.parse(r.stdout) as { ok: boolean; node: { version: string }; addon: { available: boolean } };
+    expect(r.status).toBe(report.ok ? 0 : 1);
+    expect(report.node.version).toBe(process.version);
+    expect(typeof report.addon.available).toBe('boolean');
+  });
+});
+
+describe('schedule is a dry run', () => {
+  it('loads no native module', () => {
+    const script = `
+      const Module = require('module');
+      const load = Module._load;
+      const seen = [];
+      Module._load = function (request, ...rest) { seen.push(request); return load.call(this, request, ...rest); };
+      process.argv = [process.execPath, ${JSON.stringify(CLI)}, 'schedule', 'configs/quickstart.yaml', '--json'];
+      require(${JSON.stringify(CLI)});
+      process.on('exit', () => process.stderr.write(JSON.stringify(seen.filter((s) => /native|bindings|\\.node$/.test(s)))));
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stderr)).toEqual([]);
+    expect(JSON.parse(r.stdout)).toHaveProperty('total_steps');
+  });
+});
+
 describe('--help and --version', () => {
   it.each([
     [['--help'], ['Usage: train-native', 'schedule', 'generate-checkpoints', 'doctor', 'Examples:']],
