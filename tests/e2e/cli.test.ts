@@ -304,9 +304,11 @@ describe('schedule is a dry run', () => {
       const load = Module._load;
       const seen = [];
       Module._load = function (request, ...rest) { seen.push(request); return load.call(this, request, ...rest); };
-      process.argv = [process.execPath, ${JSON.stringify(CLI)}, 'schedule', 'configs/quickstart.yaml', '--json'];
-      require(${JSON.stringify(CLI)});
-      process.on('exit', () => process.stderr.write(JSON.stringify(seen.filter((s) => /native|bindings|\\.node$/.test(s)))));
+      const argv = [process.execPath, ${JSON.stringify(CLI)}, 'schedule', 'configs/quickstart.yaml', '--json'];
+      require(${JSON.stringify(CLI)}).main(argv).then((code) => {
+        process.stderr.write(JSON.stringify(seen.filter((s) => /native|bindings|\\.node$/.test(s))));
+        process.exitCode = code;
+      });
     `;
     const r = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     expect(r.status).toBe(0);
