@@ -8,14 +8,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import type { ScheduleJson } from '../../lib/schedule/json-types';
-import { buildOnce, CLI, ROOT, runCli } from './run-cli';
+import { CLI, ROOT, runCli } from './run-cli';
 
 const QUICKSTART = 'configs/quickstart.yaml';
 const FIXTURES = 'tests/fixtures';
 
 let tmp: string;
 beforeAll(() => {
-  buildOnce();
   tmp = mkdtempSync(join(tmpdir(), 'train-native-e2e-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

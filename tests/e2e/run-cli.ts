@@ -1,6 +1,6 @@
 /**
  * Runs the compiled CLI the way a user does: `node dist/cli.js ARGS` from the package root.
- * `buildOnce()` compiles lib/ → dist/ (npm run build) so the tests exercise what ships.
+ * dist/ is compiled once per test run by tests/global-setup.js, so the tests exercise what ships.
  */
 import { spawnSync, SpawnSyncOptions } from 'child_process';
 import { join } from 'path';
@@ -14,10 +14,6 @@ export interface CliResult {
   stderr: string;
 }
 
-export function buildOnce(): void {
-  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 export function runCli(args: string[], opts: SpawnSyncOptions = {}): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
