@@ -2,6 +2,7 @@
 #include "binding/binding.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tnb::RegisterCleanup(env);
   exports.Set("NativeTrainer", tnb::NativeTrainer::Define(env));
   exports.Set("buildInfo", Napi::Function::New(env, tnb::BuildInfoFn, "buildInfo"));
   exports.Set("attentionCheck", Napi::Function::New(env, tnb::AttentionCheckFn, "attentionCheck"));

@@ -54,11 +54,11 @@ async function stepBench() {
   console.table(rows);
 }
 
-function memChild(n, chunk) {
+function memChild(n, chunk, recompute) {
   const code = `
     const { NativeTrainer } = require(${JSON.stringify(addonPath)});
     (async () => {
-      const t = new NativeTrainer({ model: { type: 'transformer', numClasses: 2, vocabSize: 32, dModel: 64, numHeads: 4, numLayers: 1, tokenLimit: ${n}, attentionChunkSize: ${chunk} }, seed: 1 });
+      const t = new NativeTrainer({ model: { type: 'transformer', numClasses: 2, vocabSize: 32, dModel: 64, numHeads: 4, numLayers: 1, tokenLimit: ${n}, attentionChunkSize: ${chunk}, attentionRecompute: ${recompute} }, seed: 1 });
       const b = { batchSize: 4, tokens: new Int32Array(4 * ${n}).map((_, i) => i % 32), labels: new Int32Array([0, 1, 0, 1]) };
       await t.step({ batchSize: 1, tokens: new Int32Array(8).fill(1), labels: new Int32Array([0]) }, { lrs: { default: 1e-4 } });
       const before = process.resourceUsage().maxRSS;
@@ -76,9 +76,9 @@ function memoryBench() {
   const rows = [];
   const ns = quick ? [1024] : [1024, 2048];
   for (const n of ns) {
-    for (const chunk of [0, 256, 64]) {
-      const m = memChild(n, chunk);
-      rows.push({ N: n, chunk: chunk || 'full', 'peak RSS growth MiB': m.error ? m.error : +(m.deltaKiB / 1024).toFixed(1), 'step ms': m.ms,
+    for (const [chunk, recompute] of [[0, true], [256, false], [256, true], [64, false], [64, true]]) {
+      const m = memChild(n, chunk, recompute);
+      rows.push({ N: n, chunk: chunk || 'full', recompute: chunk ? recompute : '-', 'peak RSS growth MiB': m.error ? m.error : +(m.deltaKiB / 1024).toFixed(1), 'step ms': m.ms,
         'B*H*N*N*4 MiB': +((4 * 4 * n * n * 4) / 2 ** 20).toFixed(0) });
     }
   }

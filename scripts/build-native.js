@@ -46,12 +46,15 @@ if (cmake.error || cmake.status !== 0) giveUp('cmake was not found on PATH');
 const debug = args.includes('--debug');
 const jobs = process.env.TRAIN_NATIVE_JOBS || '2';
 const cmdArgs = [cmakeJs, 'build', '--parallel', jobs, '--directory', root];
+// TRAIN_NATIVE_BUILD_DIR: build elsewhere (e.g. to try another LibTorch without touching build/).
+const outDir = process.env.TRAIN_NATIVE_BUILD_DIR ? path.resolve(process.env.TRAIN_NATIVE_BUILD_DIR) : path.join(root, 'build');
+if (process.env.TRAIN_NATIVE_BUILD_DIR) cmdArgs.push('--out', outDir);
 if (debug) cmdArgs.push('--debug');
 const started = Date.now();
 const res = spawnSync(process.execPath, cmdArgs, { cwd: root, stdio: 'inherit', env: process.env });
 if (res.status !== 0) {
   giveUp('the cmake-js build failed; see the messages above (LibTorch not found prints how to get it)');
 }
-const out = path.join(root, 'build', debug ? 'Debug' : 'Release', 'train_native.node');
+const out = path.join(outDir, debug ? 'Debug' : 'Release', 'train_native.node');
 if (!fs.existsSync(out)) giveUp(`the build finished but ${out} is missing`);
 console.error(`train-native: built ${path.relative(root, out)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

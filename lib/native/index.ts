@@ -3,8 +3,10 @@
  * validating wrapper (createTrainer) and the types. Options are checked here first so that a bad
  * value names its option before native code runs (sharp's pattern); native re-checks everything.
  */
+import { types } from 'util';
+
 import { loadNative } from './load';
-import type { BuildInfo, NativeTrainerInstance, NativeTrainerOptions } from './types';
+import type { BuildInfo, NativeTrainerInstance, NativeTrainerOptions, StepOptions } from './types';
 
 export * from './types';
 export { isNativeAvailable, loadNative, nativeLoadError, NativeLoadError, explainLoadFailure } from './load';
@@ -47,11 +49,68 @@ export function validateTrainerOptions(o: NativeTrainerOptions): void {
   }
 }
 
-/** Builds a native trainer (loads the addon; throws NativeLoadError when it is unavailable). */
+function checkStepOptions(o: StepOptions): void {
+  if (!o || typeof o !== 'object' || !o.lrs || typeof o.lrs !== 'object') throw new NativeOptionError('step options need lrs: {group: lr}');
+  for (const [g, lr] of Object.entries(o.lrs)) {
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0)
+      throw new NativeOptionError(`lrs['${g}'] must be a finite number >= 0 (got ${String(lr)})`);
+  }
+}
+
+/**
+ * Async native calls settle on a libuv thread, so their errors carry no JS stack: capture the
+ * caller's stack before the call and append it to a rejection (sharp's pattern).
+ */
+const isNativeError = (e: unknown): e is Error => types.isNativeError(e);
+
+function withCallerStack<T>(call: () => Promise<T>): Promise<T> {
+  const caller = new Error();
+  return call().catch((err: unknown) => {
+    // No instanceof: errors made by the addon belong to the main realm (not a vm / jest context's).
+    if (isNativeError(err) && caller.stack) {
+      const frames = caller.stack.split('\n').slice(2).join('\n');
+      err.stack = `${err.name}: ${err.message}\n${frames}`;
+    }
+    throw err;
+  });
+}
+
+function wrap(t: NativeTrainerInstance): NativeTrainerInstance {
+  return {
+    step: (batches, opts) => {
+      try {
+        checkStepOptions(opts);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return withCallerStack(() => t.step(batches, opts));
+    },
+    evaluate: (batch) => withCallerStack(() => t.evaluate(batch)),
+    getState: (prefix) => withCallerStack(() => t.getState(prefix)),
+    setState: (entries, opts) => withCallerStack(() => t.setState(entries, opts)),
+    getOptimizerState: () => withCallerStack(() => t.getOptimizerState()),
+    setOptimizerState: (entries) => withCallerStack(() => t.setOptimizerState(entries)),
+    setTrainable: (patterns, trainable) => t.setTrainable(patterns, trainable),
+    parameters: () => t.parameters(),
+    memoryStats: () => t.memoryStats(),
+    emptyCache: () => t.emptyCache(),
+    getRngState: () => t.getRngState(),
+    setRngState: (state) => t.setRngState(state),
+    device: () => t.device(),
+    dispose: () => t.dispose(),
+    isDisposed: () => t.isDisposed(),
+  };
+}
+
+/**
+ * Builds a native trainer (loads the addon; throws NativeLoadError when it is unavailable).
+ * Options are validated here first; errors carry `code` (NativeErrorCode) and, for async calls,
+ * the caller's stack. Call dispose() when done: the GC does not see native memory.
+ */
 export function createTrainer(options: NativeTrainerOptions): NativeTrainerInstance {
   validateTrainerOptions(options);
   const addon = loadNative();
-  return new addon.NativeTrainer(options);
+  return wrap(new addon.NativeTrainer(options));
 }
 
 export function buildInfo(): BuildInfo {

@@ -32,6 +32,8 @@ export interface NativeModelOptions {
   tokenLimit?: number;
   /** query-chunked attention with recomputation when > 0 and < seqLen. */
   attentionChunkSize?: number;
+  /** Chunked attention recomputes each chunk's probabilities in backward (default true); false keeps them (for comparison). */
+  attentionRecompute?: boolean;
   /** transformer: metadata floats per sample (0 = no metadata input). */
   metaDim?: number;
   /** transformer: build the masked-token (stage-1) head `mlm_head` (default true). */

@@ -63,6 +63,10 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
   Napi::Value Disposed(const Napi::CallbackInfo& info);
 };
 
+// Per-environment registry of live trainers: at environment teardown (worker exit, process exit)
+// every trainer is disposed, which waits for its running step first (trap 5).
+void RegisterCleanup(Napi::Env env);
+
 Napi::Value BuildInfoFn(const Napi::CallbackInfo& info);
 Napi::Value AttentionCheckFn(const Napi::CallbackInfo& info);
 

@@ -1,11 +1,40 @@
 // NativeTrainer: the ObjectWrap over tn::Trainer. Arguments are unpacked into plain structs on
 // the JS thread, torch work runs on a libuv worker (step, evaluate, state transfer) and results
 // are built as copies in OnOK. Cheap queries run synchronously.
+#include <algorithm>
 #include <chrono>
+#include <mutex>
 
 #include "binding/binding.h"
 
 namespace tnb {
+
+namespace {
+struct Registry {
+  std::mutex mu;
+  std::vector<std::weak_ptr<tn::Trainer>> trainers;
+  void add(const std::shared_ptr<tn::Trainer>& t) {
+    std::lock_guard<std::mutex> lock(mu);
+    trainers.erase(std::remove_if(trainers.begin(), trainers.end(), [](auto& w) { return w.expired(); }), trainers.end());
+    trainers.push_back(t);
+  }
+  void disposeAll() {
+    std::vector<std::weak_ptr<tn::Trainer>> ts;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ts.swap(trainers);
+    }
+    for (auto& w : ts)
+      if (auto t = w.lock()) t->dispose();
+  }
+};
+}  // namespace
+
+void RegisterCleanup(Napi::Env env) {
+  auto* reg = new Registry();
+  env.SetInstanceData<Registry>(reg);  // deleted by node-addon-api at teardown
+  env.AddCleanupHook([reg] { reg->disposeAll(); });
+}
 
 Napi::Function NativeTrainer::Define(Napi::Env env) {
   return DefineClass(env, "NativeTrainer",
@@ -33,6 +62,7 @@ NativeTrainer::NativeTrainer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   callSync(env, [&]() -> Napi::Value {
     auto opts = unpackOptions(info[0]);
     trainer_ = std::make_shared<tn::Trainer>(opts);
+    if (auto* reg = env.GetInstanceData<Registry>()) reg->add(trainer_);
     return env.Undefined();
   });
 }

@@ -124,6 +124,7 @@ tn::TrainerOptions unpackOptions(const Napi::Value& v) {
   s.dropout = num(m, "dropout", 0.0, mp);
   s.tokenLimit = integer(m, "tokenLimit", s.tokenLimit, mp);
   s.attentionChunkSize = integer(m, "attentionChunkSize", 0, mp);
+  s.attentionRecompute = boolean(m, "attentionRecompute", true, mp);
   s.metaDim = integer(m, "metaDim", 0, mp);
   s.maskedTokenHead = boolean(m, "maskedTokenHead", true, mp);
   s.padTokenId = integer(m, "padTokenId", -1, mp);

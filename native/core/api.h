@@ -41,6 +41,8 @@ struct ModelSpec {
   double dropout = 0.0;
   int64_t tokenLimit = 1024;
   int64_t attentionChunkSize = 0;      // 0 = full attention
+  bool attentionRecompute = true;      // chunked: recompute chunk probabilities in backward (false: plain
+                                       // autograd per chunk, which keeps every chunk's N x chunk probs)
   int64_t metaDim = 0;                 // transformer: metadata floats per sample (0 = none)
   bool maskedTokenHead = true;         // transformer: build the stage-1 masked-token head
   int64_t padTokenId = -1;             // transformer: keys with this id are ignored (-1 = none)

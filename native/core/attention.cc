@@ -101,9 +101,22 @@ torch::Tensor chunkedAttention(const torch::Tensor& q, const torch::Tensor& k, c
 }
 
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                        const torch::Tensor& keyPad, bool causal, int64_t chunk) {
+                        const torch::Tensor& keyPad, bool causal, int64_t chunk, bool recompute) {
   const int64_t n = q.size(2);
-  if (chunk > 0 && chunk < n) return chunkedAttention(q, k, v, keyPad, causal, chunk);
+  if (chunk > 0 && chunk < n) {
+    if (recompute) return chunkedAttention(q, k, v, keyPad, causal, chunk);
+    // Plain autograd over query chunks: bounded forward peak, but backward still keeps every
+    // chunk's probabilities (N^2 in total). Kept for measurement (scripts/bench-native.js).
+    const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
+    std::vector<torch::Tensor> outs;
+    for (int64_t s0 = 0; s0 < n; s0 += chunk) {
+      const int64_t e = std::min(n, s0 + chunk);
+      const int64_t cols = causal ? e : k.size(2);
+      auto p = blockProbs(q.slice(2, s0, e), k.slice(2, 0, cols), keyPad, causal, s0, scale);
+      outs.push_back(torch::matmul(p, v.slice(2, 0, cols)));
+    }
+    return torch::cat(outs, 2);
+  }
 #if TORCH_VERSION_MAJOR >= 2
   if (q.is_cuda()) {
     // Fused kernels (flash / memory-efficient) where available. Mask: true = attend.

@@ -38,7 +38,7 @@ torch::Tensor dropout(const torch::Tensor& x, double p, const RunCtx& ctx);
 // backward (memory O(N * chunk) per head instead of O(N^2)); otherwise full attention
 // (scaled_dot_product_attention on CUDA with LibTorch >= 2.0).
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                        const torch::Tensor& keyPad, bool causal, int64_t chunk);
+                        const torch::Tensor& keyPad, bool causal, int64_t chunk, bool recompute = true);
 torch::Tensor fullAttentionReference(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                      const torch::Tensor& keyPad, bool causal);
 torch::Tensor chunkedAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,

@@ -12,8 +12,9 @@ namespace nn = torch::nn;
 struct AttentionImpl : nn::Module {
   nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
   int64_t heads, chunk;
-  bool causal;
-  AttentionImpl(int64_t d, int64_t h, int64_t chunkSize, bool isCausal) : heads(h), chunk(chunkSize), causal(isCausal) {
+  bool causal, recompute;
+  AttentionImpl(int64_t d, int64_t h, int64_t chunkSize, bool isCausal, bool recomputeChunks)
+      : heads(h), chunk(chunkSize), causal(isCausal), recompute(recomputeChunks) {
     q_proj = register_module("q_proj", nn::Linear(d, d));
     k_proj = register_module("k_proj", nn::Linear(d, d));
     v_proj = register_module("v_proj", nn::Linear(d, d));
@@ -22,7 +23,7 @@ struct AttentionImpl : nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& keyPad) {
     const auto b = x.size(0), n = x.size(1), d = x.size(2);
     auto split = [&](const torch::Tensor& t) { return t.view({b, n, heads, d / heads}).transpose(1, 2); };
-    auto y = attention(split(q_proj(x)), split(k_proj(x)), split(v_proj(x)), keyPad, causal, chunk);
+    auto y = attention(split(q_proj(x)), split(k_proj(x)), split(v_proj(x)), keyPad, causal, chunk, recompute);
     return out_proj(y.transpose(1, 2).contiguous().view({b, n, d}));
   }
 };
@@ -46,7 +47,7 @@ struct BlockImpl : nn::Module {
   double p;
   BlockImpl(const ModelSpec& s, bool causal) : p(s.dropout) {
     ln1 = register_module("ln1", nn::LayerNorm(nn::LayerNormOptions({s.dModel})));
-    attn = register_module("attn", Attention(s.dModel, s.numHeads, s.attentionChunkSize, causal));
+    attn = register_module("attn", Attention(s.dModel, s.numHeads, s.attentionChunkSize, causal, s.attentionRecompute));
     ln2 = register_module("ln2", nn::LayerNorm(nn::LayerNormOptions({s.dModel})));
     ff = register_module("ff", FeedForward(s.dModel, s.ffDim > 0 ? s.ffDim : 4 * s.dModel));
   }

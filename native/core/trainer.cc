@@ -37,7 +37,10 @@ void rethrowAsNative() {
     throw NativeError("ERR_NATIVE_OOM", std::string("out of memory: ") + e.what_without_backtrace() + kOomAdvice);
   } catch (const c10::Error& e) {
     std::string msg = e.what_without_backtrace();
-    if (msg.find("out of memory") != std::string::npos)
+    // CUDA: "CUDA out of memory"; CPU: "DefaultCPUAllocator: can't allocate memory" (1.13) or
+    // "not enough memory" (2.x).
+    if (msg.find("out of memory") != std::string::npos || msg.find("not enough memory") != std::string::npos ||
+        msg.find("can't allocate memory") != std::string::npos)
       throw NativeError("ERR_NATIVE_OOM", "out of memory: " + msg + kOomAdvice);
     throw NativeError("ERR_NATIVE_TORCH", "LibTorch error: " + msg);
   } catch (const std::bad_alloc&) {
@@ -100,9 +103,9 @@ torch::Device resolveDevice(const std::string& d) {
   if (d == "cpu") return torch::kCPU;
   if (d == "cuda") {
     if (!torch::cuda::is_available())
-      invalidArg("device 'cuda' requested but CUDA is not available (this LibTorch " +
-                 std::string(torch::cuda::is_available() ? "" : "has no usable GPU / CUDA build") +
-                 "); use device 'cpu' or 'auto'");
+      invalidArg(
+          "device 'cuda' requested but CUDA is not available (a CPU-only LibTorch, or no usable GPU / driver; "
+          "see `train-native doctor`); use device 'cpu' or 'auto'");
     return torch::Device(torch::kCUDA, 0);
   }
   if (d == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
@@ -176,14 +179,15 @@ DeviceBatch prepare(const HostBatch& h, const TrainerOptions& o, const torch::De
       invalidArg("batch.tokens has shape " + shapeStr(h.tokens->shape) + ", expected [" + std::to_string(B) + ", seqLen]");
     const int64_t n = h.tokens->shape[1];
     if (n < 1) invalidArg("batch.tokens: seqLen must be >= 1");
-    if (n > s.tokenLimit)
+    // gpt without targets feeds tokens[:, :-1] to the model: one extra token is the last target.
+    const int64_t limit = s.tokenLimit + (s.type == "gpt" && !h.targets ? 1 : 0);
+    if (n > limit)
       invalidArg("sequence length " + std::to_string(n) + " exceeds MODEL.TOKEN_LIMIT (" + std::to_string(s.tokenLimit) +
-                 "); truncate the sequences or raise TOKEN_LIMIT");
+                 (limit > s.tokenLimit ? " + 1 target token" : "") + "); truncate the sequences or raise TOKEN_LIMIT");
     checkIndices(*h.tokens, s.vocabSize, INT64_MIN, "batch.tokens");
     b.tokens = upload(*h.tokens, torch::kLong, dev);
     if (h.targets) {
-      const int64_t tn = s.type == "gpt" ? n : n;
-      expectShape(*h.targets, {B, tn}, "targets");
+      expectShape(*h.targets, {B, n}, "targets");
       checkIndices(*h.targets, s.vocabSize, -100, "batch.targets");
       b.targets = upload(*h.targets, torch::kLong, dev);
     }

@@ -7,8 +7,8 @@ import type { NativeBatch } from '../../lib/native';
 
 export const nativeAvailable = isNativeAvailable();
 if (!nativeAvailable) {
-  // eslint-disable-next-line no-console
-  console.warn(`[tests/native] skipping addon tests: ${nativeLoadError()?.message ?? 'addon unavailable'}`);
+  // stderr rather than console.warn: one plain line, not a jest code frame per test file
+  process.stderr.write(`[tests/native] skipping addon tests: ${nativeLoadError()?.message ?? 'addon unavailable'}\n`);
 }
 export const describeNative: jest.Describe = nativeAvailable ? describe : describe.skip;
 

@@ -7,9 +7,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { types } from 'util';
 
 import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, writeSafetensorsFile } from '../../lib/checkpoint/safetensors';
-import { createTrainer } from '../../lib/native';
+import { createTrainer, loadNative } from '../../lib/native';
 import type { NativeBatch, NativeTrainerInstance, NativeTrainerOptions, TensorEntry } from '../../lib/native';
 import { classificationBatch, describeNative, lmBatch, maskedBatch, regressionBatch, sequenceBatch } from './helpers';
 
@@ -76,6 +77,21 @@ describeNative('native trainer: learning', () => {
     expect(mean(losses.slice(-8))).toBeLessThan(0.6 * mean(losses.slice(0, 8)));
   });
 
+  it('transformer: masked metadata has no effect on the prediction; kept metadata does', async () => {
+    const t = make({ ...seqOpts, model: { ...seqOpts.model, task: 'regression', outputDim: 2, metaDim: 3 } });
+    const base = sequenceBatch(4, 8, 8, 1);
+    const labels = new Float32Array(8).fill(0.5);
+    const metaA = new Float32Array(12).fill(1);
+    const metaB = new Float32Array(12).fill(-3);
+    const masked = new Float32Array(12).fill(0);
+    const kept = new Float32Array(12).fill(1);
+    const ev = (meta: Float32Array, metaMask: Float32Array) => t.evaluate({ ...base, labels, meta, metaMask });
+    expect((await ev(metaA, masked)).lossSum).toBe((await ev(metaB, masked)).lossSum);
+    expect((await ev(metaA, kept)).lossSum).not.toBe((await ev(metaB, kept)).lossSum);
+    const r = await t.step({ ...base, labels, meta: metaA, metaMask: kept }, { lrs: { default: 1e-3 } });
+    expect(Number.isFinite(r.loss)).toBe(true);
+  });
+
   it('transformer: masked-token (stage-1) loss falls; evaluate counts only masked tokens', async () => {
     const t = make(seqOpts);
     const batches = [0, 1, 2].map((i) => maskedBatch(16, 16, 8, i));
@@ -96,8 +112,8 @@ describeNative('native trainer: learning', () => {
     expect(Math.exp(ev.loss)).toBeLessThan(3);
   });
 
-  it('bf16 autocast trains on CPU', async () => {
-    const t = make({ ...gptOpts, precision: 'bf16' });
+  it('bf16 autocast trains on CPU (chunked attention)', async () => {
+    const t = make({ ...gptOpts, precision: 'bf16', model: { ...gptOpts.model, attentionChunkSize: 4 } });
     const batches = [0, 1].map((i) => lmBatch(8, 17, 11, i));
     const losses = await train(t, batches, 30, 3e-3);
     expect(losses.every(Number.isFinite)).toBe(true);
@@ -127,10 +143,36 @@ describeNative('native trainer: learning', () => {
     }
   });
 
+  it('BigInt64Array tokens / labels give the same losses as Int32Array', async () => {
+    const b32 = sequenceBatch(8, 10, 8, 3);
+    const b64: NativeBatch = {
+      batchSize: 8,
+      tokens: BigInt64Array.from(b32.tokens as Int32Array, (v) => BigInt(v)),
+      labels: BigInt64Array.from(b32.labels as Int32Array, (v) => BigInt(v)),
+    };
+    expect(await train(make(seqOpts), [b64], 3, 1e-3)).toEqual(await train(make(seqOpts), [b32], 3, 1e-3));
+  });
+
+  it('skipNonFinite: a non-finite gradient skips the update and leaves the weights alone', async () => {
+    const t = make(mlpOpts);
+    const b = classificationBatch(8, 6, 3, 0);
+    const before = await t.getState();
+    const bad = { ...b, features: (b.features as Float32Array).slice() };
+    bad.features![0] = NaN;
+    const r = await t.step(bad, { lrs: { default: 1e-2 }, skipNonFinite: true });
+    expect(r.skipped).toBe(true);
+    expect(r.step).toBe(0);
+    expect(Number.isNaN(r.gradNorm)).toBe(true);
+    const after = await t.getState();
+    for (let i = 0; i < before.length; i++) expect(Buffer.from(after[i].data).equals(Buffer.from(before[i].data))).toBe(true);
+    expect((await t.step(b, { lrs: { default: 1e-2 }, skipNonFinite: true })).skipped).toBe(false);
+  });
+
   it('readLoss: false returns nulls and still steps', async () => {
     const t = make(mlpOpts);
     const r = await t.step(classificationBatch(8, 6, 3, 0), { lrs: { default: 1e-3 }, readLoss: false });
-    expect(r).toEqual({ loss: null, gradNorm: null, skipped: false, step: 1 });
+    expect(r).toMatchObject({ loss: null, gradNorm: null, skipped: false, step: 1 });
+    expect(r.timing.prepareMs).toBeGreaterThanOrEqual(0);
   });
 });
 
@@ -231,6 +273,13 @@ describeNative('native trainer: reproducibility and state', () => {
 
 describeNative('native trainer: errors arrive as Errors', () => {
   const lrs = { default: 1e-3 };
+  it('async errors carry the caller\'s stack', async () => {
+    const t = make(mlpOpts);
+    const err = await t.step({ batchSize: 2, features: new Float32Array(3) }, { lrs }).catch((e: Error) => e);
+    expect(types.isNativeError(err)).toBe(true); // a real Error (from the main realm, hence no instanceof)
+    expect((err as Error).stack).toMatch(/trainer\.test\.ts/);
+  });
+
   it('bad shapes and dtypes', async () => {
     const t = make(mlpOpts);
     const b = classificationBatch(8, 6, 3, 0);
@@ -248,11 +297,20 @@ describeNative('native trainer: errors arrive as Errors', () => {
     await expect(t.step(b, { lrs: { head: 1e-3 } })).rejects.toThrow(/missing parameter group 'default'/);
     await expect(t.step(b, { lrs: { head: NaN, default: 1e-3 } })).rejects.toMatchObject({ code: 'ERR_NATIVE_INVALID_ARG' });
     await expect(t.step(b, { lrs: { head: -1, default: 1e-3 } })).rejects.toThrow(/finite number >= 0/);
+    // the native layer checks too, without the TypeScript wrapper in front
+    const raw = new (loadNative().NativeTrainer)({ ...mlpOpts, groups: [{ name: 'head', patterns: ['head.*'] }] });
+    await expect(raw.step(b, { lrs: { head: NaN, default: 1e-3 } })).rejects.toMatchObject({ code: 'ERR_NATIVE_INVALID_ARG', message: expect.stringMatching(/lrs\['head'\] must be a finite number/) });
+    await expect(raw.step(b, { lrs: { head: 1e-3, default: 1e-3, x: 1 } })).rejects.toThrow(/unknown parameter group 'x'/);
+    expect(() => new (loadNative().NativeTrainer)({ model: { type: 'mlp', inputDim: 0, numClasses: 2 } })).toThrow(/inputDim must be >= 1/);
+    raw.dispose();
   });
 
   it('token limit, bad tokens, use after dispose, bad options', async () => {
     const t = make(seqOpts);
     await expect(t.step(sequenceBatch(2, 40, 8, 0), { lrs })).rejects.toThrow(/exceeds MODEL.TOKEN_LIMIT \(32\)/);
+    const g = make(gptOpts); // tokenLimit 32: 33 tokens = 32 inputs + 1 target is fine, 34 is not
+    await expect(g.step(lmBatch(2, 33, 11, 0), { lrs })).resolves.toMatchObject({ step: 1 });
+    await expect(g.step(lmBatch(2, 34, 11, 0), { lrs })).rejects.toThrow(/exceeds MODEL.TOKEN_LIMIT \(32 \+ 1 target token\)/);
     await expect(t.step({ batchSize: 1, tokens: new Int32Array([1, 99]), labels: new Int32Array([0]) }, { lrs })).rejects.toThrow(/tokens\[1\] = 99/);
     t.dispose();
     await expect(t.step(sequenceBatch(2, 8, 8, 0), { lrs })).rejects.toMatchObject({ code: 'ERR_NATIVE_DISPOSED' });
@@ -261,6 +319,20 @@ describeNative('native trainer: errors arrive as Errors', () => {
     t.dispose(); // idempotent
     expect(() => createTrainer({ model: { type: 'transformer', vocabSize: 8, dModel: 30, numHeads: 4, numClasses: 2 } })).toThrow(/must divide/);
     expect(() => createTrainer({ model: { type: 'mlp', inputDim: 3, numClasses: 2 }, device: 'tpu' as 'cpu' })).toThrow(/device/);
+    if (!cuda) expect(() => createTrainer({ model: { type: 'mlp', inputDim: 3, numClasses: 2 }, device: 'cuda' })).toThrow(/CUDA is not available/);
+  });
+
+  it('an allocation that cannot succeed is ERR_NATIVE_OOM with the seed-003 suggestions', () => {
+    let err: unknown;
+    try {
+      createTrainer({ model: { type: 'mlp', inputDim: 1_000_000, numClasses: 2, hiddenSizes: [1_000_000] } }); // 4 TB of weights
+    } catch (e) {
+      err = e;
+    }
+    expect(types.isNativeError(err)).toBe(true);
+    expect(err).toMatchObject({ code: 'ERR_NATIVE_OOM' });
+    const msg = (err as Error).message;
+    for (const hint of ['BATCH_SIZE', 'ACCUMULATION_STEPS', 'TOKEN_LIMIT', 'ATTENTION_CHUNK_SIZE', 'expandable_segments']) expect(msg).toContain(hint);
   });
 
   it('a step and dispose issued together: the step settles, then the trainer is gone', async () => {
