@@ -1,3 +1,66 @@
-/** Public library entry point of train-native. */
-export type { TrainNativeConfig } from './config/types';
+/**
+ * Public library entry point of train-native: configuration, the schedule engine, the native
+ * trainer and the safetensors codec. Nothing here loads the native addon at import time: the
+ * `.node` file is loaded on the first `createTrainer()` / `buildInfo()` call, so the TypeScript
+ * half works on machines without LibTorch.
+ */
+export * from './config/types';
 export { ConfigError } from './config/errors';
+export {
+  loadConfig,
+  parseConfigText,
+  resolvedConfigToYaml,
+  validateConfig,
+  effectiveScheduler,
+  configJsonSchema,
+  SHORTHAND_FLAGS,
+  DEFAULT_CONFIG_FILE,
+} from './config';
+export type { ShorthandFlag, ShorthandSpec } from './config';
+
+export {
+  Schedule,
+  buildSchedule,
+  EVENT,
+  buildScheduleJson,
+  scheduleToJson,
+  resolvedValues,
+  groupForParameter,
+  generateCheckpointPlan,
+  checkpointPlanFromConfig,
+  PlateauScheduler,
+  EarlyStopping,
+  inferMode,
+} from './schedule';
+export type {
+  ScheduleJson,
+  ResolvedValue,
+  EventFlag,
+  ScheduleOptions,
+  PlateauState,
+  EarlyStopCode,
+  EarlyStopObservation,
+  EarlyStopState,
+  MetricMode,
+} from './schedule';
+
+export { renderScheduleSummary, renderSummaryOfSchedule, renderScheduleSvg } from './render';
+
+export {
+  createTrainer,
+  buildInfo,
+  isNativeAvailable,
+  nativeLoadError,
+  NativeLoadError,
+  NativeOptionError,
+} from './native';
+export type * from './native/types';
+
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  readSafetensorsFile,
+  writeSafetensorsFile,
+  SafetensorsError,
+} from './checkpoint/safetensors';
+export type { SafetensorsFile, SafetensorsTensor } from './checkpoint/safetensors';

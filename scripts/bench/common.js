@@ -1,0 +1,137 @@
+// Helpers shared by scripts/bench-attention.js and scripts/bench-step.js: loading the addon through
+// the package (dist/native, the one loader), machine description, waiting for a quiet machine,
+// medians, peak-RSS reading, child processes that answer with one JSON line, and plain tables.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawn, execFileSync } = require('child_process');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PYTHON = process.env.BENCH_PYTHON || '/usr/bin/python3';
+
+/** dist/native (createTrainer, loadNative); explains what to build when it is missing. */
+function nativeApi() {
+  const distNative = path.join(ROOT, 'dist', 'native', 'index.js');
+  if (!fs.existsSync(distNative)) throw new Error(`missing ${distNative}: run \`npm run build\` first`);
+  const api = require(distNative);
+  if (!api.isNativeAvailable()) throw api.nativeLoadError();
+  return api;
+}
+
+/** Peak and current resident set of this process, KiB (/proc/self/status VmHWM / VmRSS). */
+function rssKiB() {
+  const s = fs.readFileSync('/proc/self/status', 'utf8');
+  const get = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)[1]);
+  return { hwm: get('VmHWM'), rss: get('VmRSS') };
+}
+
+function cpuModel() {
+  try {
+    const m = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    return m ? m[1].trim() : os.cpus()[0].model;
+  } catch {
+    return os.cpus()[0]?.model ?? 'unknown';
+  }
+}
+
+function nproc() {
+  try {
+    return Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
+  } catch {
+    return os.cpus().length;
+  }
+}
+
+function loadavg() {
+  return os.loadavg().map((v) => v.toFixed(2)).join(' ');
+}
+
+function compilerRunning() {
+  try {
+    return execFileSync('pgrep', ['-f', 'cc1plus'], { encoding: 'utf8' }).trim() !== '';
+  } catch {
+    return false; // pgrep exits 1 when nothing matches
+  }
+}
+
+/** Waits (up to maxWaitS) until no C++ compiler runs, so builds do not share the cores with us. */
+async function waitForQuiet(maxWaitS = 1800) {
+  const t0 = Date.now();
+  let said = false;
+  while (compilerRunning()) {
+    if (!said) {
+      console.error('waiting for running compilers (cc1plus) to finish before measuring...');
+      said = true;
+    }
+    if (Date.now() - t0 > maxWaitS * 1000) {
+      console.error('still compiling after the wait; measuring anyway (see load average)');
+      return false;
+    }
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  return true;
+}
+
+function machineLine() {
+  return `machine: ${cpuModel()}, nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), node ${process.version}`;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs a command whose last stdout line is JSON; rejects with its stderr on failure. */
+function runJson(cmd, args, { env, timeoutMs = 20 * 60 * 1000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const last = out.trim().split('\n').pop() || '';
+      if (code !== 0) return reject(new Error(`${path.basename(cmd)} ${args.slice(0, 2).join(' ')} failed (${signal || code}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
+      try {
+        resolve(JSON.parse(last));
+      } catch {
+        reject(new Error(`no JSON from ${cmd} ${args.join(' ')}: ${out}${err}`));
+      }
+    });
+  });
+}
+
+/** A plain fixed-width table (console.table adds an index column and quotes strings). */
+function table(rows, columns) {
+  const cols = columns ?? Object.keys(rows[0] ?? {});
+  const cell = (v) => (v === undefined || v === null ? '' : String(v));
+  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals) => '| ' + vals.map((v, i) => v.padEnd(w[i])).join(' | ') + ' |';
+  return [line(cols), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+}
+
+/** Deterministic pseudo-random floats in [-0.5, 0.5). */
+function randFloats(n, seed) {
+  const a = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 4294967296 - 0.5;
+  }
+  return a;
+}
+
+function randInts(n, hi, seed) {
+  const a = new Int32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = (s >>> 8) % hi;
+  }
+  return a;
+}
+
+module.exports = { ROOT, PYTHON, nativeApi, rssKiB, cpuModel, nproc, loadavg, waitForQuiet, machineLine, median, runJson, table, randFloats, randInts };
