@@ -5,7 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup-libtorch.sh
+# LibTorch: skip when one is already reachable (Debian's package, or LIBTORCH / Torch_DIR set).
+if [ -z "${LIBTORCH:-}${Torch_DIR:-}" ] && ! dpkg -s libtorch-dev >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    bash scripts/setup-libtorch.sh
+  else
+    sudo bash scripts/setup-libtorch.sh
+  fi
+fi
 
 if [ -f package-lock.json ]; then
   npm ci --no-audit --no-fund
