@@ -68,8 +68,17 @@ struct CallScope {
   c10::optional<torch::AutoGradMode> grad;
   bool autocastCpu = false, autocastGpu = false;
   CallScope(const TrainerOptions& o, const torch::Device& dev, bool gradEnabled, bool autocast) {
-    if (o.threads > 0) at::set_num_threads(o.threads);
-    else at::init_num_threads();
+    // at::set_num_threads is not a cheap setter: in LibTorch 1.13 it also rebuilds the global
+    // pthreadpool and clears oneDNN's primitive cache (~5 ms at 2 threads, measured in
+    // docs/benchmarks.md). The count is a per-thread OpenMP setting, so apply it only when this
+    // worker thread's count differs, and initialise a thread's default state once.
+    thread_local bool threadInitialised = false;
+    if (o.threads > 0) {
+      if (at::get_num_threads() != o.threads) at::set_num_threads(o.threads);
+    } else if (!threadInitialised) {
+      at::init_num_threads();
+    }
+    threadInitialised = true;
     grad.emplace(gradEnabled);
     if (autocast && o.precision == "bf16") {
       if (dev.is_cuda()) autocastGpu = true;
@@ -341,6 +350,8 @@ StepResult Trainer::step(const StepRequest& req) {
       lossSum = lossSum.defined() ? lossSum + d : d;
     }
     // Total L2 norm over trainable gradients, as clip_grad_norm_: no host sync unless read.
+    // Norm and clipping build no graph (clip_grad_norm_ runs under no_grad too).
+    torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> norms;
     for (auto& s : im.optim->slots())
       if (s.param.requires_grad() && s.param.grad().defined()) norms.push_back(s.param.grad().norm(2).to(torch::kFloat));
