@@ -1,4 +1,4 @@
-// Module registration only: exports NativeTrainer, buildInfo() and attentionCheck().
+// Module registration only: exports NativeTrainer, buildInfo(), attentionCheck() and attentionBench().
 #include "binding/binding.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -6,6 +6,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTrainer", tnb::NativeTrainer::Define(env));
   exports.Set("buildInfo", Napi::Function::New(env, tnb::BuildInfoFn, "buildInfo"));
   exports.Set("attentionCheck", Napi::Function::New(env, tnb::AttentionCheckFn, "attentionCheck"));
+  exports.Set("attentionBench", Napi::Function::New(env, tnb::AttentionBenchFn, "attentionBench"));
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }

@@ -5,14 +5,13 @@
  * within 1.3x its time.
  *
  * Memory on CPU = peak RSS growth of a fresh child process per configuration: VmHWM after the
- * first long step minus VmRSS just before it (the child has already loaded LibTorch, built the
- * model and run a 16-token step; that is the "doing nothing" baseline).
+ * first long forward + backward minus VmRSS just before it (the child has already loaded LibTorch
+ * and run a 16-token call; that is the "doing nothing" baseline).
  *
- * addon columns: the addon has no attention-only entry point, so each configuration steps a
- *   one-block transformer encoder through createTrainer().step (forward, backward, clip, AdamW);
- *   the feed-forward is kept narrow (ffDim = dModel) so that at these lengths the step is attention.
- * attention-only columns: scripts/bench/attention_reference.py runs the same two algorithms op for
- *   op in PyTorch 1.13 (the addon's LibTorch) on q, k, v alone: the undiluted ratio.
+ * addon columns: attention alone through the addon's attentionBench (the models' attention() code
+ *   path, forward + backward on random q, k, v; scripts/bench/attention-child.js).
+ * PyTorch columns: scripts/bench/attention_reference.py runs the same two algorithms op for op in
+ *   PyTorch 1.13 (the addon's LibTorch) on q, k, v alone.
  * Runs alternate full / chunked (each chunk size) per length, for --rounds rounds; medians are shown.
  * The target is judged for every chunk size at 4k (the user picks MODEL.ATTENTION_CHUNK_SIZE).
  *
@@ -46,7 +45,7 @@ const PY = path.join(__dirname, 'bench', 'attention_reference.py');
 const mib = (kib) => kib / 1024;
 
 async function measure(seqLen, ch) {
-  const cfg = { seqLen, chunk: ch, recompute: true, batch, heads, headDim, ffDim: heads * headDim, threads, steps };
+  const cfg = { seqLen, chunk: ch, recompute: true, batch, heads, headDim, threads, steps };
   const a = await C.runJson(process.execPath, [CHILD, JSON.stringify(cfg)]);
   const p = withPython ? await C.runJson(C.PYTHON, [PY, JSON.stringify(cfg)]) : null;
   return { a, p };
@@ -60,9 +59,9 @@ async function main() {
     '# bench-attention: full vs query-chunked attention (recompute in backward), forward + backward',
     C.machineLine(),
     `batch ${batch}, heads ${heads}, head dim ${headDim} (dModel ${d}), chunks ${chunks.join('/')}, threads ${threads}, fp32, CPU; ` +
-      `${rounds} round(s) x ${steps} steps per configuration, medians`,
-    `addon = one training step of a 1-block transformer (attention + ff ${d}, mean pool, 2 classes) through the addon; ` +
-      'attention-only = the same attention algorithms alone in PyTorch 1.13 (same LibTorch)',
+      `${rounds} round(s) x ${steps} forward+backward iterations per configuration, medians`,
+    'addon = attention alone (forward + backward on random q, k, v) through the addon\'s attentionBench; ' +
+      'PyTorch = the same attention algorithms op for op in PyTorch 1.13 (same LibTorch)',
   ];
   console.log(header.join('\n'));
   const res = {};
@@ -73,7 +72,7 @@ async function main() {
         const m = await measure(n, ch);
         (res[key] ??= []).push(m);
         process.stderr.write(`  N ${n} ${ch ? `chunk ${ch}` : 'full'} round ${r + 1}: addon ${mib(m.a.peakKiB).toFixed(1)} MiB ` +
-          `${m.a.ms.map((v) => v.toFixed(0)).join('/')} ms` + (m.p ? `; attention-only ${mib(m.p.peakKiB).toFixed(1)} MiB ${m.p.ms.map((v) => v.toFixed(0)).join('/')} ms` : '') +
+          `${m.a.ms.map((v) => v.toFixed(0)).join('/')} ms` + (m.p ? `; PyTorch ${mib(m.p.peakKiB).toFixed(1)} MiB ${m.p.ms.map((v) => v.toFixed(0)).join('/')} ms` : '') +
           ` (load ${C.loadavg()})\n`);
       }
     }
@@ -90,7 +89,7 @@ async function main() {
       const p = agg(`${n}/${ch}`, 'p'), pf = agg(`${n}/0`, 'p');
       const row = {
         N: n, attention: ch ? `chunked ${ch}` : 'full', 'B*H*N*N*4 MiB': ((batch * heads * n * n * 4) / 2 ** 20).toFixed(0),
-        'addon peak MiB': a.mem.toFixed(1), 'addon step ms': a.ms.toFixed(0),
+        'addon peak MiB': a.mem.toFixed(1), 'addon fwd+bwd ms': a.ms.toFixed(0),
       };
       if (ch) {
         const memR = a.mem / af.mem, timeR = a.ms / af.ms;
@@ -102,18 +101,18 @@ async function main() {
         }
       }
       if (p) {
-        row['attn-only peak MiB'] = p.mem.toFixed(1);
-        row['attn-only fwd+bwd ms'] = p.ms.toFixed(0);
+        row['PyTorch peak MiB'] = p.mem.toFixed(1);
+        row['PyTorch fwd+bwd ms'] = p.ms.toFixed(0);
         if (ch) {
-          row['attn-only mem vs full'] = (p.mem / pf.mem).toFixed(3);
-          row['attn-only time vs full'] = (p.ms / pf.ms).toFixed(2) + 'x';
+          row['PyTorch mem vs full'] = (p.mem / pf.mem).toFixed(3);
+          row['PyTorch time vs full'] = (p.ms / pf.ms).toFixed(2) + 'x';
         }
       }
       rows.push(row);
     }
   }
-  const cols = ['N', 'attention', 'B*H*N*N*4 MiB', 'addon peak MiB', 'addon step ms', 'addon mem vs full', 'addon time vs full', 'target', 'result'];
-  if (withPython) cols.push('attn-only peak MiB', 'attn-only fwd+bwd ms', 'attn-only mem vs full', 'attn-only time vs full');
+  const cols = ['N', 'attention', 'B*H*N*N*4 MiB', 'addon peak MiB', 'addon fwd+bwd ms', 'addon mem vs full', 'addon time vs full', 'target', 'result'];
+  if (withPython) cols.push('PyTorch peak MiB', 'PyTorch fwd+bwd ms', 'PyTorch mem vs full', 'PyTorch time vs full');
   console.log('');
   console.log(C.table(rows, cols));
   console.log(`\nload average at end: ${C.loadavg()}`);

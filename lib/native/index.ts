@@ -6,7 +6,7 @@
 import { types } from 'util';
 
 import { loadNative } from './load';
-import type { BuildInfo, NativeTrainerInstance, NativeTrainerOptions, StepOptions } from './types';
+import type { AttentionBenchOptions, AttentionBenchResult, BuildInfo, NativeTrainerInstance, NativeTrainerOptions, StepOptions } from './types';
 
 export * from './types';
 export { isNativeAvailable, loadNative, nativeLoadError, NativeLoadError, explainLoadFailure } from './load';
@@ -115,4 +115,38 @@ export function createTrainer(options: NativeTrainerOptions): NativeTrainerInsta
 
 export function buildInfo(): BuildInfo {
   return loadNative().buildInfo();
+}
+
+/** Checks attentionBench's options; throws NativeOptionError naming the option. */
+export function validateAttentionBenchOptions(o: AttentionBenchOptions): void {
+  if (!o || typeof o !== 'object') throw new NativeOptionError('attentionBench options are required');
+  for (const k of ['batch', 'heads', 'seqLen', 'headDim'] as const) {
+    if (o[k] === undefined) throw new NativeOptionError(`${k} is required`);
+    checkInt(o[k], k, 1);
+  }
+  if (o.chunkSize === undefined) throw new NativeOptionError('chunkSize is required (0 = full attention)');
+  checkInt(o.chunkSize, 'chunkSize', 0);
+  checkInt(o.threads, 'threads', 0);
+  checkInt(o.iters, 'iters', 1);
+  checkInt(o.seed, 'seed', 0);
+  for (const k of ['recompute', 'causal'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new NativeOptionError(`${k} must be a boolean`);
+  }
+  if (o.device !== undefined && !['cpu', 'cuda', 'auto'].includes(o.device)) throw new NativeOptionError(`device must be cpu, cuda or auto (got ${String(o.device)})`);
+}
+
+/**
+ * attention() alone (the models' code path: full, or query-chunked with recomputation), forward
+ * then backward on random q, k, v, `iters` times in one native call; for benchmarks (peak RSS of
+ * the process on CPU, `peakBytes` from the CUDA allocator on CUDA).
+ */
+export function attentionBench(options: AttentionBenchOptions): Promise<AttentionBenchResult> {
+  let addon;
+  try {
+    validateAttentionBenchOptions(options);
+    addon = loadNative();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return withCallerStack(() => addon.attentionBench(options));
 }

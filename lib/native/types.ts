@@ -208,6 +208,34 @@ export interface AttentionCheckResult {
   dvRelErr: number;
 }
 
+/** attention() alone, forward then backward on random fp32 q, k, v of shape [batch, heads, seqLen, headDim]. */
+export interface AttentionBenchOptions {
+  batch: number;
+  heads: number;
+  seqLen: number;
+  headDim: number;
+  /** query chunk size; 0 (or >= seqLen) = full attention */
+  chunkSize: number;
+  /** chunked: recompute each chunk's probabilities in backward (default true) */
+  recompute?: boolean;
+  causal?: boolean;
+  /** intra-op threads; 0 = LibTorch's choice (default) */
+  threads?: number;
+  /** timed forward + backward repetitions (default 1) */
+  iters?: number;
+  seed?: number;
+  /** default 'cpu' */
+  device?: 'cpu' | 'cuda' | 'auto';
+}
+
+export interface AttentionBenchResult {
+  /** one entry per iteration (wall clock; synchronised on CUDA) */
+  forwardMs: number[];
+  backwardMs: number[];
+  /** CUDA caching allocator's peak allocated bytes over the call; null on CPU (read the process's peak RSS instead) */
+  peakBytes: number | null;
+}
+
 /** Error codes carried by errors from the addon (`err.code`). */
 export type NativeErrorCode =
   | 'ERR_NATIVE_INVALID_ARG'
@@ -249,5 +277,6 @@ export interface NativeAddon {
   NativeTrainer: NativeTrainerConstructor;
   buildInfo(): BuildInfo;
   attentionCheck(opts?: AttentionCheckOptions): Promise<AttentionCheckResult>;
+  attentionBench(opts: AttentionBenchOptions): Promise<AttentionBenchResult>;
   abiVersion: number;
 }

@@ -22,6 +22,7 @@ tn::TrainerOptions unpackOptions(const Napi::Value& v);
 tn::HostBatch unpackBatch(const Napi::Value& v, const std::string& path);
 std::vector<tn::NamedTensor> unpackEntries(const Napi::Value& v, const std::string& path);
 tn::AttentionCheckOptions unpackAttentionCheck(const Napi::Value& v);
+tn::AttentionBenchOptions unpackAttentionBench(const Napi::Value& v);
 std::vector<std::string> unpackStringArray(const Napi::Value& v, const std::string& path);
 
 // Packing results into JS values (copies).
@@ -32,6 +33,7 @@ Napi::Value packParams(Napi::Env env, const std::vector<tn::ParamInfo>& ps);
 Napi::Value packMemory(Napi::Env env, const tn::MemoryStats& m);
 Napi::Value packBuildInfo(Napi::Env env, const tn::BuildInfo& b);
 Napi::Value packAttentionCheck(Napi::Env env, const tn::AttentionCheckResult& r);
+Napi::Value packAttentionBench(Napi::Env env, const tn::AttentionBenchResult& r);
 
 // Runs `exec` on a libuv worker thread and settles a Promise: `done` builds the result on the
 // JS thread (OnOK); a NativeError rejects it with a coded Error.
@@ -69,5 +71,6 @@ void RegisterCleanup(Napi::Env env);
 
 Napi::Value BuildInfoFn(const Napi::CallbackInfo& info);
 Napi::Value AttentionCheckFn(const Napi::CallbackInfo& info);
+Napi::Value AttentionBenchFn(const Napi::CallbackInfo& info);
 
 }  // namespace tnb

@@ -265,4 +265,14 @@ Napi::Value AttentionCheckFn(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value AttentionBenchFn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return rejectOrRun(env, [&]() -> Napi::Value {
+    auto opts = unpackAttentionBench(info[0]);
+    auto res = std::make_shared<tn::AttentionBenchResult>();
+    return runAsync(env, [opts, res] { *res = tn::attentionBench(opts); },
+                    [res](Napi::Env e) { return packAttentionBench(e, *res); });
+  });
+}
+
 }  // namespace tnb

@@ -232,6 +232,29 @@ tn::AttentionCheckOptions unpackAttentionCheck(const Napi::Value& v) {
   return a;
 }
 
+tn::AttentionBenchOptions unpackAttentionBench(const Napi::Value& v) {
+  tn::AttentionBenchOptions a;
+  auto o = asObject(v, "options");
+  for (const char* k : {"batch", "heads", "seqLen", "headDim", "chunkSize"})
+    if (!has(o, k)) bad(std::string("options.") + k, "is required");
+  a.batch = integer(o, "batch", a.batch, "options");
+  a.heads = integer(o, "heads", a.heads, "options");
+  a.seqLen = integer(o, "seqLen", a.seqLen, "options");
+  a.headDim = integer(o, "headDim", a.headDim, "options");
+  a.chunkSize = integer(o, "chunkSize", a.chunkSize, "options");
+  a.recompute = boolean(o, "recompute", true, "options");
+  a.causal = boolean(o, "causal", false, "options");
+  int64_t threads = integer(o, "threads", 0, "options");
+  if (threads < 0 || threads > 4096) bad("options.threads", "must be in [0, 4096]");
+  a.threads = static_cast<int>(threads);
+  a.iters = integer(o, "iters", 1, "options");
+  int64_t seed = integer(o, "seed", 0, "options");
+  if (seed < 0) bad("options.seed", "must be >= 0");
+  a.seed = static_cast<uint64_t>(seed);
+  a.device = str(o, "device", "cpu", "options");
+  return a;
+}
+
 // ---- packing ----
 static Napi::Value optNum(Napi::Env env, const std::optional<double>& d) {
   return d ? Napi::Number::New(env, *d) : env.Null();
@@ -341,6 +364,19 @@ Napi::Value packAttentionCheck(Napi::Env env, const tn::AttentionCheckResult& r)
   o.Set("dqRelErr", r.dqRelErr);
   o.Set("dkRelErr", r.dkRelErr);
   o.Set("dvRelErr", r.dvRelErr);
+  return o;
+}
+
+Napi::Value packAttentionBench(Napi::Env env, const tn::AttentionBenchResult& r) {
+  auto o = Napi::Object::New(env);
+  auto arr = [&](const std::vector<double>& xs) {
+    auto a = Napi::Array::New(env, xs.size());
+    for (uint32_t i = 0; i < xs.size(); ++i) a.Set(i, Napi::Number::New(env, xs[i]));
+    return a;
+  };
+  o.Set("forwardMs", arr(r.forwardMs));
+  o.Set("backwardMs", arr(r.backwardMs));
+  o.Set("peakBytes", r.hasPeakBytes ? Napi::Value(Napi::Number::New(env, static_cast<double>(r.peakBytes))) : env.Null());
   return o;
 }
 

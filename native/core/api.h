@@ -174,6 +174,25 @@ struct AttentionCheckResult {
 // Compares chunked (recomputing) attention with full attention in fp32: values and gradients.
 AttentionCheckResult attentionCheck(const AttentionCheckOptions& o);
 
+struct AttentionBenchOptions {
+  int64_t batch = 1, heads = 1, seqLen = 0, headDim = 0;
+  int64_t chunkSize = 0;   // 0 (or >= seqLen) = full attention
+  bool recompute = true;   // chunked: recompute chunk probabilities in backward
+  bool causal = false;
+  int threads = 0;         // intra-op threads; 0 = LibTorch's choice
+  int64_t iters = 1;
+  uint64_t seed = 0;
+  std::string device = "cpu"; // cpu | cuda | auto
+};
+struct AttentionBenchResult {
+  std::vector<double> forwardMs, backwardMs; // one per iteration
+  bool hasPeakBytes = false;                 // CUDA only
+  int64_t peakBytes = 0;                     // CUDA allocator peak over the timed iterations
+};
+// attention() alone (the models' code path), forward then backward(g) on random fp32 q, k, v,
+// `iters` times; nothing else runs in the call, so callers can read the process's peak memory.
+AttentionBenchResult attentionBench(const AttentionBenchOptions& o);
+
 class Trainer {
  public:
   explicit Trainer(const TrainerOptions& opts);

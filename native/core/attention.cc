@@ -1,9 +1,15 @@
 // Attention: full (reference, and SDPA on CUDA with LibTorch >= 2.0) and query-chunked attention
 // as a custom autograd Function that recomputes each chunk's probabilities in backward, so
-// activation memory grows with N * chunk rather than N^2. Also the attentionCheck test hook.
+// activation memory grows with N * chunk rather than N^2. Also the attentionCheck test hook and the
+// attentionBench entry point (attention alone, for scripts/bench-attention.js).
 #include "core/internal.h"
 
+#include <chrono>
 #include <cmath>
+
+#ifdef TRAIN_NATIVE_WITH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 
 namespace tn {
 namespace {
@@ -26,20 +32,28 @@ torch::Tensor blockMask(const torch::Tensor& keyPad, bool causal, int64_t q0, in
   return m;
 }
 
-// Probabilities of one query block against keys [0, cols).
+// Probabilities of one query block against keys [0, cols). With grad mode off (inside the
+// recomputing Function, benchmarks) the scale and mask are applied in place on the fresh matmul
+// result, so only that block and the softmax output exist at once.
 torch::Tensor blockProbs(const torch::Tensor& qc, const torch::Tensor& kk, const torch::Tensor& keyPad, bool causal,
                          int64_t q0, double scale) {
-  auto s = torch::matmul(qc, kk.transpose(-2, -1)) * scale;
   auto m = blockMask(keyPad, causal, q0, qc.size(2), kk.size(2), qc.device());
-  if (m.defined()) s = s.masked_fill(m, kMaskValue);
+  auto s = torch::matmul(qc, kk.transpose(-2, -1));
+  if (!torch::GradMode::is_enabled()) {
+    s.mul_(scale);
+    if (m.defined()) s.masked_fill_(m, kMaskValue);
+  } else {
+    s = s * scale;
+    if (m.defined()) s = s.masked_fill(m, kMaskValue);
+  }
   return torch::softmax(s, -1);
 }
 
 struct ChunkedAttentionFn : public torch::autograd::Function<ChunkedAttentionFn> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor q, torch::Tensor k,
                                torch::Tensor v, torch::Tensor keyPad, bool causal, int64_t chunk) {
-    // Only the inputs are saved: each chunk's probabilities are recomputed in backward.
-    ctx->save_for_backward({q, k, v, keyPad});
+    // Only the inputs (and, below, the [B, H, N, Dh] output) are saved: each chunk's
+    // probabilities are recomputed in backward.
     ctx->saved_data["causal"] = causal;
     ctx->saved_data["chunk"] = chunk;
     auto pad = keyPad.numel() ? keyPad : torch::Tensor();
@@ -53,19 +67,27 @@ struct ChunkedAttentionFn : public torch::autograd::Function<ChunkedAttentionFn>
       auto p = blockProbs(q.slice(2, s0, e), kk, pad, causal, s0, scale);
       out.slice(2, s0, e).copy_(torch::matmul(p, vv));
     }
+    // The output gives backward rowsum(dP * p) = rowsum(dO * out) without a chunk-sized product.
+    ctx->save_for_backward({q, k, v, keyPad, out});
     return out;
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     auto saved = ctx->get_saved_variables();
-    auto q = saved[0], k = saved[1], v = saved[2], keyPad = saved[3];
+    auto q = saved[0], k = saved[1], v = saved[2], keyPad = saved[3], out = saved[4];
     const bool causal = ctx->saved_data["causal"].toBool();
     const int64_t chunk = ctx->saved_data["chunk"].toInt();
     auto pad = keyPad.numel() ? keyPad : torch::Tensor();
+    // No graph is recorded here (a recomputing backward is not differentiable twice), which makes
+    // the in-place updates below safe: per chunk at most two [B, H, chunk, N] blocks are alive
+    // (p and dP, which becomes dS in place).
+    torch::NoGradGuard noGrad;
     auto dO = grads[0].contiguous();
     const int64_t n = q.size(2);
     const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
+    // rowsum(dP * p) = rowsum((dO v^T) * p) = rowsum(dO * (p v)) = rowsum(dO * out): [B, H, N, 1].
+    auto rowDot = (dO * out).sum(-1, true);
     auto dq = torch::zeros_like(q), dk = torch::zeros_like(k), dv = torch::zeros_like(v);
     for (int64_t s0 = 0; s0 < n; s0 += chunk) {
       const int64_t e = std::min(n, s0 + chunk);
@@ -75,10 +97,11 @@ struct ChunkedAttentionFn : public torch::autograd::Function<ChunkedAttentionFn>
       auto dOc = dO.slice(2, s0, e);
       auto p = blockProbs(qc, kk, pad, causal, s0, scale);
       dv.slice(2, 0, cols).add_(torch::matmul(p.transpose(-2, -1), dOc));
-      auto dP = torch::matmul(dOc, vv.transpose(-2, -1));
-      auto dS = p * (dP - (dP * p).sum(-1, true));
-      dq.slice(2, s0, e).copy_(torch::matmul(dS, kk) * scale);
-      dk.slice(2, 0, cols).add_(torch::matmul(dS.transpose(-2, -1), qc) * scale);
+      auto dS = torch::matmul(dOc, vv.transpose(-2, -1));  // dP
+      dS.sub_(rowDot.slice(2, s0, e)).mul_(p);             // dS = p * (dP - rowsum(dP * p)), in dP's buffer
+      p.reset();
+      dq.slice(2, s0, e).copy_(torch::matmul(dS, kk).mul_(scale));
+      dk.slice(2, 0, cols).add_(torch::matmul(dS.transpose(-2, -1), qc).mul_(scale));
     }
     return {dq, dk, dv, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
@@ -171,6 +194,55 @@ AttentionCheckResult attentionCheck(const AttentionCheckOptions& o) {
     r.dqRelErr = relErr(ch[1], full[1]);
     r.dkRelErr = relErr(ch[2], full[2]);
     r.dvRelErr = relErr(ch[3], full[3]);
+    return r;
+  });
+}
+
+AttentionBenchResult attentionBench(const AttentionBenchOptions& o) {
+  return guarded([&] {
+    if (o.batch < 1 || o.heads < 1 || o.seqLen < 1 || o.headDim < 1)
+      invalidArg("attentionBench: batch, heads, seqLen and headDim must be >= 1");
+    if (o.chunkSize < 0) invalidArg("attentionBench: chunkSize must be >= 0 (0 = full attention)");
+    if (o.iters < 1) invalidArg("attentionBench: iters must be >= 1");
+    if (o.threads < 0) invalidArg("attentionBench: threads must be >= 0");
+    const torch::Device dev = resolveDevice(o.device);
+    // Per-thread OpenMP count, set only when it differs (see CallScope in trainer.cc).
+    if (o.threads > 0 && at::get_num_threads() != o.threads) at::set_num_threads(o.threads);
+    torch::AutoGradMode grad(true);
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(o.seed);
+    auto opts = torch::TensorOptions().dtype(torch::kFloat);
+    auto mk = [&] { return torch::randn({o.batch, o.heads, o.seqLen, o.headDim}, gen, opts).to(dev); };
+    auto q0 = mk(), k0 = mk(), v0 = mk(), g = mk();
+    auto sync = [&] {
+      if (dev.is_cuda()) torch::cuda::synchronize();
+    };
+#ifdef TRAIN_NATIVE_WITH_CUDA
+    if (dev.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(dev.index());
+#endif
+    using Clock = std::chrono::steady_clock;
+    auto ms = [](Clock::time_point a, Clock::time_point b) {
+      return std::chrono::duration<double, std::milli>(b - a).count();
+    };
+    AttentionBenchResult r;
+    for (int64_t i = 0; i < o.iters; ++i) {
+      auto q = q0.clone().requires_grad_(true), k = k0.clone().requires_grad_(true), v = v0.clone().requires_grad_(true);
+      sync();
+      auto t0 = Clock::now();
+      auto out = attention(q, k, v, torch::Tensor(), o.causal, o.chunkSize, o.recompute);
+      sync();
+      auto t1 = Clock::now();
+      out.backward(g);
+      sync();
+      auto t2 = Clock::now();
+      r.forwardMs.push_back(ms(t0, t1));
+      r.backwardMs.push_back(ms(t1, t2));
+    }
+#ifdef TRAIN_NATIVE_WITH_CUDA
+    if (dev.is_cuda()) {
+      r.hasPeakBytes = true;
+      r.peakBytes = c10::cuda::CUDACachingAllocator::getDeviceStats(dev.index()).allocated_bytes[0].peak;
+    }
+#endif
     return r;
   });
 }

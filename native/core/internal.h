@@ -33,6 +33,9 @@ struct RunCtx {
 
 torch::Tensor dropout(const torch::Tensor& x, double p, const RunCtx& ctx);
 
+// "cpu" | "cuda" | "auto" -> a device; ERR_NATIVE_INVALID_ARG when CUDA is asked for but absent.
+torch::Device resolveDevice(const std::string& d);
+
 // Attention over [B, H, N, Dh] q/k/v. keyPad: bool [B, N], true = padding key (never attended).
 // chunk > 0 && chunk < N: query-chunked attention that recomputes each chunk's probabilities in
 // backward (memory O(N * chunk) per head instead of O(N^2)); otherwise full attention

@@ -108,6 +108,8 @@ struct CallScope {
   }
 };
 
+}  // namespace
+
 torch::Device resolveDevice(const std::string& d) {
   if (d == "cpu") return torch::kCPU;
   if (d == "cuda") {
@@ -120,6 +122,8 @@ torch::Device resolveDevice(const std::string& d) {
   if (d == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
   invalidArg("device must be 'cpu', 'cuda' or 'auto' (got '" + d + "')");
 }
+
+namespace {
 
 std::string shapeStr(const std::vector<int64_t>& s) { return c10::str(c10::IntArrayRef(s)); }
 

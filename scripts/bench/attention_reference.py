@@ -3,9 +3,10 @@
 algorithms as native/core/attention.cc, op for op, for scripts/bench-attention.js.
 
   full     softmax(q k^T * scale) v with plain autograd (fullAttentionReference, no mask)
-  chunked  ChunkedAttentionFn: query blocks of `chunk` rows; forward keeps only q, k, v; backward
-           recomputes each block's probabilities (dv += p^T dO, dP = dO v^T,
-           dS = p * (dP - rowsum(dP * p)), dq = dS k * scale, dk += dS^T q * scale)
+  chunked  ChunkedAttentionFn: query blocks of `chunk` rows; forward keeps only q, k, v (and the
+           [B, H, N, Dh] output); backward recomputes each block's probabilities (dv += p^T dO,
+           dP = dO v^T, dS = p * (dP - rowsum(dO * out)) in dP's buffer, dq = dS k * scale,
+           dk += dS^T q * scale); scale and mask in place when no graph is recorded
 
 One configuration per process; prints one JSON line: peak RSS growth over the first
 forward+backward (VmHWM after minus VmRSS before, KiB) and the time of each repetition (ms).
@@ -28,13 +29,14 @@ def rss_kib():
 
 
 def block_probs(qc, kk, scale):
-    return torch.softmax(torch.matmul(qc, kk.transpose(-2, -1)) * scale, -1)
+    s = torch.matmul(qc, kk.transpose(-2, -1))
+    s = s.mul_(scale) if not torch.is_grad_enabled() else s * scale
+    return torch.softmax(s, -1)
 
 
 class ChunkedAttentionFn(torch.autograd.Function):
     @staticmethod
     def forward(ctx, q, k, v, chunk):
-        ctx.save_for_backward(q, k, v)
         ctx.chunk = chunk
         n = q.size(2)
         scale = 1.0 / math.sqrt(q.size(3))
@@ -43,25 +45,28 @@ class ChunkedAttentionFn(torch.autograd.Function):
             e = min(n, s0 + chunk)
             p = block_probs(q[:, :, s0:e], k, scale)
             out[:, :, s0:e].copy_(torch.matmul(p, v))
+        ctx.save_for_backward(q, k, v, out)
         return out
 
     @staticmethod
     def backward(ctx, dO):
-        q, k, v = ctx.saved_tensors
+        q, k, v, out = ctx.saved_tensors
         chunk = ctx.chunk
         dO = dO.contiguous()
         n = q.size(2)
         scale = 1.0 / math.sqrt(q.size(3))
+        row_dot = (dO * out).sum(-1, keepdim=True)  # = rowsum(dP * p)
         dq, dk, dv = torch.zeros_like(q), torch.zeros_like(k), torch.zeros_like(v)
         for s0 in range(0, n, chunk):
             e = min(n, s0 + chunk)
             qc, dOc = q[:, :, s0:e], dO[:, :, s0:e]
             p = block_probs(qc, k, scale)
             dv.add_(torch.matmul(p.transpose(-2, -1), dOc))
-            dP = torch.matmul(dOc, v.transpose(-2, -1))
-            dS = p * (dP - (dP * p).sum(-1, keepdim=True))
-            dq[:, :, s0:e].copy_(torch.matmul(dS, k) * scale)
-            dk.add_(torch.matmul(dS.transpose(-2, -1), qc) * scale)
+            dS = torch.matmul(dOc, v.transpose(-2, -1))
+            dS.sub_(row_dot[:, :, s0:e]).mul_(p)
+            del p
+            dq[:, :, s0:e].copy_(torch.matmul(dS, k).mul_(scale))
+            dk.add_(torch.matmul(dS.transpose(-2, -1), qc).mul_(scale))
         return dq, dk, dv, None
 
 

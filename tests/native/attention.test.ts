@@ -3,8 +3,9 @@
  * through the native attentionCheck hook (random q/k/v and upstream gradient), with and without
  * causal masking and padding, chunk sizes that do and do not divide the sequence; and at model
  * level: a transformer / gpt with ATTENTION_CHUNK_SIZE gives the same losses as without.
+ * attentionBench (the benchmark's attention-only entry point) runs and returns one timing per iteration.
  */
-import { createTrainer, loadNative } from '../../lib/native';
+import { attentionBench, createTrainer, loadNative } from '../../lib/native';
 import type { NativeTrainerOptions } from '../../lib/native';
 import { describeNative, lmBatch, sequenceBatch } from './helpers';
 
@@ -49,5 +50,31 @@ describeNative('chunked attention', () => {
       full.dispose();
       chunked.dispose();
     }
+  });
+
+  it.each([
+    { chunkSize: 0 },
+    { chunkSize: 16, causal: true },
+    { chunkSize: 16, recompute: false },
+  ])('attentionBench runs forward + backward and returns iters timings: %o', async (o) => {
+    const r = await attentionBench({ batch: 1, heads: 2, seqLen: 64, headDim: 8, threads: 1, iters: 3, seed: 1, ...o });
+    for (const ms of [r.forwardMs, r.backwardMs]) {
+      expect(ms).toHaveLength(3);
+      for (const v of ms) expect(v).toBeGreaterThanOrEqual(0);
+    }
+    expect(r.peakBytes).toBeNull(); // CPU
+  });
+
+  it('attentionBench rejects bad options with a coded Error (in TS first, and natively)', async () => {
+    const base = { batch: 1, heads: 1, seqLen: 8, headDim: 4, chunkSize: 0 };
+    await expect(attentionBench({ ...base, seqLen: 0 })).rejects.toMatchObject({ code: 'ERR_NATIVE_INVALID_ARG', message: expect.stringContaining('seqLen') });
+    await expect(attentionBench({ ...base, chunkSize: -1 })).rejects.toMatchObject({ code: 'ERR_NATIVE_INVALID_ARG' });
+    await expect(attentionBench({ ...base, iters: 0 })).rejects.toMatchObject({ code: 'ERR_NATIVE_INVALID_ARG' });
+    await expect(attentionBench({ ...base, chunkSize: undefined } as never)).rejects.toMatchObject({ code: 'ERR_NATIVE_INVALID_ARG' });
+    const addon = loadNative();
+    await expect(addon.attentionBench({ ...base, iters: 0 })).rejects.toMatchObject({ code: 'ERR_NATIVE_INVALID_ARG' });
+    await expect(addon.attentionBench({ ...base, headDim: 1.5 })).rejects.toMatchObject({ code: 'ERR_NATIVE_INVALID_ARG' });
+    await expect(addon.attentionBench({ batch: 1 } as never)).rejects.toMatchObject({ code: 'ERR_NATIVE_INVALID_ARG' });
+    await expect(addon.attentionBench({ ...base, device: 'tpu' as never })).rejects.toMatchObject({ code: 'ERR_NATIVE_INVALID_ARG' });
   });
 });
