@@ -24,19 +24,15 @@ const fs = require('fs');
 const path = require('path');
 const C = require('./bench/common');
 
-const argv = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
-const quick = argv.includes('--quick');
+const { opt, flag } = C.cliOptions();
+const quick = flag('quick');
 const rounds = Number(opt('rounds', quick ? 1 : 2));
 const chunks = opt('chunks', quick ? '128' : '64,128,256').split(',').map(Number);
 const threads = Number(opt('threads', 1));
 const lengths = opt('lengths', quick ? '1024,2048' : '1024,2048,4096').split(',').map(Number);
 const heads = Number(opt('heads', 4)), headDim = Number(opt('head-dim', 32)), batch = Number(opt('batch', 1));
 const steps = Number(opt('steps', 3));
-const withPython = !argv.includes('--no-python');
+const withPython = !flag('no-python');
 const jsonOut = opt('json', null);
 const TARGET = { memory: 1 / 8, time: 1.3, at: 4096 };
 

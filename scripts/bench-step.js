@@ -23,12 +23,8 @@ const os = require('os');
 const path = require('path');
 const C = require('./bench/common');
 
-const argv = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
-const quick = argv.includes('--quick');
+const { opt, flag } = C.cliOptions();
+const quick = flag('quick');
 const threadList = opt('threads', `1,${Math.min(2, C.nproc())}`).split(',').map(Number).filter((v, i, a) => a.indexOf(v) === i);
 const modelList = opt('models', 'mlp,transformer').split(',');
 const jsonOut = opt('json', null);

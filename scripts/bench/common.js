@@ -134,4 +134,13 @@ function randInts(n, hi, seed) {
   return a;
 }
 
-module.exports = { ROOT, PYTHON, nativeApi, rssKiB, cpuModel, nproc, loadavg, waitForQuiet, machineLine, median, runJson, table, randFloats, randInts };
+/** `--name VALUE` options of a benchmark's command line: `opt(name, default)`, `flag(name)`. */
+function cliOptions(argv = process.argv.slice(2)) {
+  const opt = (name, def) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : def;
+  };
+  return { opt, flag: (name) => argv.includes(`--${name}`) };
+}
+
+module.exports = { ROOT, cliOptions, PYTHON, nativeApi, rssKiB, cpuModel, nproc, loadavg, waitForQuiet, machineLine, median, runJson, table, randFloats, randInts };
