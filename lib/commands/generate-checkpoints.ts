@@ -5,22 +5,10 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CheckpointGenerateConfig } from '../config/types';
-import { generateCheckpointPlan, planInput, resolveTimeBase, type CheckpointPlanOverrides } from '../schedule';
+import { generateCheckpointPlan, GENERATE_DEFAULTS, planInput, resolveTimeBase, type CheckpointPlanOverrides } from '../schedule';
 import { checkpointPlanJson, CheckpointPlanView, renderCheckpointPlan } from '../render';
 import { addConfigOptions, ConfigCliOptions, loadCommandConfig } from './config-options';
 import { CliIO, processIO } from './io';
-
-/**
- * SCHEDULE.CHECKPOINT.GENERATE's defaults, for configs that use another checkpoint method (the same
- * values as lib/schedule/checkpoint-plan-config.ts; kept here because the listing shows the
- * settings it used, which that helper does not return).
- */
-const GENERATE_DEFAULTS: CheckpointGenerateConfig = {
-  FIRST_EPOCH_CHECKPOINTS: 20,
-  SUBSEQUENT_EPOCHS_SPACING: 'log',
-  LOG_BASE: 2,
-  MIN_CHECKPOINT_INTERVAL: 100,
-};
 
 export interface GenerateCheckpointsCliOptions extends ConfigCliOptions, CheckpointPlanOverrides {
   json?: boolean;

@@ -7,8 +7,11 @@ import type { CheckpointGenerateConfig, TrainNativeConfig } from '../config/type
 import { generateCheckpointPlan, planInput, type CheckpointPlanOverrides } from './checkpoint-plan';
 import { resolveTimeBase } from './time-base';
 
-/** SCHEDULE.CHECKPOINT.GENERATE's defaults (config/types.ts). */
-const GENERATE_DEFAULTS: CheckpointGenerateConfig = {
+/**
+ * SCHEDULE.CHECKPOINT.GENERATE's defaults (the config definition's; a unit test keeps them equal),
+ * for configs that use another checkpoint method.
+ */
+export const GENERATE_DEFAULTS: CheckpointGenerateConfig = {
   FIRST_EPOCH_CHECKPOINTS: 20,
   SUBSEQUENT_EPOCHS_SPACING: 'log',
   LOG_BASE: 2,

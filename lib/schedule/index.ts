@@ -20,7 +20,7 @@ export { epochBoundaries, allCombinations, buildEventPlan } from './events';
 export type { EventPlan } from './events';
 export { generateCheckpointPlan, planInput } from './checkpoint-plan';
 export type { CheckpointPlanInput, CheckpointPlanOverrides } from './checkpoint-plan';
-export { checkpointPlanFromConfig } from './checkpoint-plan-config';
+export { checkpointPlanFromConfig, GENERATE_DEFAULTS } from './checkpoint-plan-config';
 export { buildProbabilityPlan, rampAt } from './probabilities';
 export type { ProbabilityPlan, Ramp } from './probabilities';
 export { EarlyStopping } from './early-stop';
