@@ -186,8 +186,8 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
     'Dataset and batching.',
     {
       SOURCE: oneOf('Data source.', DATA_SOURCES, { default: 'synthetic:classification', noun: 'data source' }),
-      TRAIN_PATH: str('Training data file (npy, csv, tokens, text).', { nonEmpty: true, example: 'data/train.npy' }),
-      VAL_PATH: str('Validation data file (or give VAL_FRACTION).', { nonEmpty: true, example: 'data/val.npy' }),
+      TRAIN_PATH: str('Training data: npy: a folder of .npy arrays; csv, tokens, text: a file. Relative paths are relative to the config file.', { nonEmpty: true, example: 'data/train' }),
+      VAL_PATH: str('Validation data, like TRAIN_PATH (or give VAL_FRACTION).', { nonEmpty: true, example: 'data/val' }),
       VAL_FRACTION: num('Hold out this fraction of TRAIN_PATH for validation (or give VAL_PATH); synthetic: generate VAL_FRACTION x TRAIN_SAMPLES validation samples.', {
         exclMin: 0,
         exclMax: 1,
@@ -199,12 +199,14 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
         min: 1,
         example: 50000,
       }),
-      FEATURES: str('npy: feature array file; csv: comma list of feature columns.', { example: 'x.npy' }),
-      LABELS: str('npy: label array file; csv: label column.', { example: 'y.npy' }),
-      META_COMPONENTS: arr('Metadata components that meta-masking can mask.', str('', { nonEmpty: true }), {
+      FEATURES: str('npy: feature array file in the TRAIN_PATH / VAL_PATH folder (default features.npy); csv: comma list of feature columns (default: every column but LABELS and GROUPS).', { example: 'x.npy' }),
+      LABELS: str('npy: label array file in the folder (default labels.npy); csv: label column (default label).', { example: 'y.npy' }),
+      META_COMPONENTS: arr('Metadata components that meta-masking can mask; npy: one array meta_<NAME>.npy ([N] or [N, width] floats) per component in the data folder.', str('', { nonEmpty: true }), {
         default: [],
         uniqueItems: true,
       }),
+      GROUPS: str('npy: group-label array file (int, one per sample) for mixup; csv: group column.', { example: 'groups.npy' }),
+      TOKEN_DTYPE: oneOf('tokens: element type of the flat token file.', ['uint16', 'uint32'], { default: 'uint16', noun: 'token dtype' }),
       BLOCK_SIZE: int('tokens / text: block length in tokens.', { min: 1, example: 256 }),
     },
     [{ kind: 'one-of', members: [['VAL_PATH'], ['VAL_FRACTION']] }],

@@ -63,6 +63,10 @@ export interface DataConfig {
   LABELS?: string; // npy: label array file or csv: label column
   /** Metadata components that can be masked (meta-masking), e.g. ['TEMPORAL', 'SPATIAL']. */
   META_COMPONENTS: string[]; // default []
+  /** npy: group-label array file (mixup groups); csv: group column. */
+  GROUPS?: string;
+  /** tokens: element type of the flat token file. */
+  TOKEN_DTYPE: 'uint16' | 'uint32'; // default 'uint16'
   /** Tokens and text sources: block length in tokens. */
   BLOCK_SIZE?: number;
 }

@@ -24,7 +24,7 @@ describe('defaults', () => {
 
   test('an empty config gets every default named in types.ts', () => {
     expect(c.EXPERIMENT).toEqual({ NAME: 'default', OUTPUT_DIR: 'runs', SEED: 42 });
-    expect(c.DATA).toEqual({ SOURCE: 'synthetic:classification', BATCH_SIZE: 32, DROP_LAST: true, META_COMPONENTS: [] });
+    expect(c.DATA).toEqual({ SOURCE: 'synthetic:classification', BATCH_SIZE: 32, DROP_LAST: true, META_COMPONENTS: [], TOKEN_DTYPE: 'uint16' });
     expect(c.MODEL).toEqual({
       TYPE: 'mlp',
       TASK: 'classification',

@@ -12,7 +12,7 @@ export type DeepPartial<T> = {
 export function defaultConfig(): TrainNativeConfig {
   return {
     EXPERIMENT: { NAME: 'default', OUTPUT_DIR: 'runs', SEED: 42 },
-    DATA: { SOURCE: 'synthetic:classification', BATCH_SIZE: 32, DROP_LAST: true, META_COMPONENTS: [] },
+    DATA: { SOURCE: 'synthetic:classification', BATCH_SIZE: 32, DROP_LAST: true, META_COMPONENTS: [], TOKEN_DTYPE: 'uint16' },
     MODEL: {
       TYPE: 'mlp',
       TASK: 'classification',
