@@ -1,0 +1,58 @@
+/**
+ * DATA.SOURCE tokens and text: a flat stream of tokens cut into non-overlapping blocks of
+ * BLOCK_SIZE tokens (one block = one sample; tokens after the last whole block are dropped).
+ *   tokens: little-endian uint16 or uint32 ids (DATA.TOKEN_DTYPE), e.g. a nanoGPT-style train.bin.
+ *   text:   a UTF-8 file read as bytes, so the vocabulary is the 256 byte values.
+ * A gpt model shifts inside (targets = next tokens), so a block is just BLOCK_SIZE tokens.
+ */
+import * as fs from 'fs';
+import { ArrayDataset } from '../array-dataset';
+import { DataError } from '../errors';
+
+/** Block length when DATA.BLOCK_SIZE is absent (the same as synthetic:language's). */
+export const DEFAULT_BLOCK_SIZE = 64;
+
+export const TEXT_VOCAB_SIZE = 256;
+
+function readBytes(file: string, shown: string, source: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const looked = file !== shown ? ` (looked for ${file})` : '';
+    throw new DataError(shown, code === 'ENOENT' ? `file not found${looked}; DATA.SOURCE ${source} needs TRAIN_PATH / VAL_PATH to be a file` : `cannot read the file (${code ?? String(e)})`);
+  }
+}
+
+function cutBlocks(stream: ArrayLike<number>, blockSize: number, shown: string, vocabSize?: number): ArrayDataset {
+  const blocks = Math.floor(stream.length / blockSize);
+  if (blocks === 0) {
+    throw new DataError(shown, `has ${stream.length} tokens, fewer than one block of DATA.BLOCK_SIZE ${blockSize}; use a longer file or a smaller DATA.BLOCK_SIZE`);
+  }
+  const tokens = new Int32Array(blocks * blockSize);
+  for (let i = 0; i < tokens.length; i++) tokens[i] = stream[i];
+  return new ArrayDataset({ size: blocks, kind: 'tokens', width: blockSize, tokens, labelKind: 'none', vocabSize, metaComponents: [] });
+}
+
+export function loadTokenFile(file: string, shown: string, dtype: 'uint16' | 'uint32', blockSize: number): ArrayDataset {
+  const bytes = readBytes(file, shown, 'tokens');
+  const itemSize = dtype === 'uint16' ? 2 : 4;
+  if (bytes.length % itemSize !== 0) {
+    throw new DataError(shown, `is ${bytes.length} bytes, not a multiple of ${itemSize}; DATA.TOKEN_DTYPE ${dtype} needs ${itemSize} bytes per token (is the dtype right?)`);
+  }
+  const count = bytes.length / itemSize;
+  // Copy to an aligned buffer; the ids are little-endian like the host (checked in npy.ts).
+  const aligned = new Uint8Array(bytes.length);
+  aligned.set(bytes);
+  const stream = dtype === 'uint16' ? new Uint16Array(aligned.buffer, 0, count) : new Uint32Array(aligned.buffer, 0, count);
+  if (dtype === 'uint32') {
+    for (let i = 0; i < count; i++) {
+      if (stream[i] > 2147483647) throw new DataError(shown, `token ${i} is ${stream[i]}; token ids must be below 2^31`);
+    }
+  }
+  return cutBlocks(stream, blockSize, shown);
+}
+
+export function loadTextFile(file: string, shown: string, blockSize: number): ArrayDataset {
+  return cutBlocks(readBytes(file, shown, 'text'), blockSize, shown, TEXT_VOCAB_SIZE);
+}
