@@ -19,6 +19,8 @@ import { CliIO, processIO } from './commands/io';
 import { scheduleCommand } from './commands/schedule';
 import { generateCheckpointsCommand } from './commands/generate-checkpoints';
 import { doctorCommand, RunState } from './commands/doctor-command';
+import { trainCommand } from './commands/train';
+import { plotCommand } from './commands/plot';
 
 function packageVersion(): string {
   try {
@@ -43,14 +45,19 @@ export function buildProgram(io: CliIO = processIO, state: RunState = { exitCode
     // Throw instead of exiting so main() decides the status (2 for usage errors).
     .exitOverride();
   // Settings above are inherited by commands added below.
+  program.addCommand(inherit(program, trainCommand(io, state)));
   program.addCommand(inherit(program, scheduleCommand(io)));
   program.addCommand(inherit(program, generateCheckpointsCommand(io)));
+  program.addCommand(inherit(program, plotCommand(io)));
   program.addCommand(inherit(program, doctorCommand(io, state)));
   program.addHelpText(
     'after',
     [
       '',
       'Examples:',
+      '  $ train-native train                         # train the built-in quickstart config',
+      '  $ train-native train my.yaml --auto-resume   # continue a stopped run',
+      '  $ train-native plot runs/quickstart          # training curves (SVG)',
       '  $ train-native schedule                      # the built-in quickstart config',
       '  $ train-native schedule my.yaml --plot lr.svg',
       '  $ train-native generate-checkpoints my.yaml --first-epoch 10 --json',

@@ -186,7 +186,7 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
     'Dataset and batching.',
     {
       SOURCE: oneOf('Data source.', DATA_SOURCES, { default: 'synthetic:classification', noun: 'data source' }),
-      TRAIN_PATH: str('Training data: npy: a folder of .npy arrays; csv, tokens, text: a file. Relative paths are relative to the config file.', { nonEmpty: true, example: 'data/train' }),
+      TRAIN_PATH: str('Training data: npy: a folder of .npy arrays; csv, tokens, text: a file. Relative paths are relative to the current directory.', { nonEmpty: true, example: 'data/train' }),
       VAL_PATH: str('Validation data, like TRAIN_PATH (or give VAL_FRACTION).', { nonEmpty: true, example: 'data/val' }),
       VAL_FRACTION: num('Hold out this fraction of TRAIN_PATH for validation (or give VAL_PATH); synthetic: generate VAL_FRACTION x TRAIN_SAMPLES validation samples.', {
         exclMin: 0,

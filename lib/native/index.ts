@@ -87,6 +87,7 @@ function wrap(t: NativeTrainerInstance): NativeTrainerInstance {
     },
     evaluate: (batch) => withCallerStack(() => t.evaluate(batch)),
     getState: (prefix) => withCallerStack(() => t.getState(prefix)),
+    getGradients: (prefix) => withCallerStack(() => t.getGradients(prefix)),
     setState: (entries, opts) => withCallerStack(() => t.setState(entries, opts)),
     getOptimizerState: () => withCallerStack(() => t.getOptimizerState()),
     setOptimizerState: (entries) => withCallerStack(() => t.setOptimizerState(entries)),

@@ -250,6 +250,8 @@ export interface NativeTrainerInstance {
   /** Eval mode, no grad: loss and metric sums. */
   evaluate(batch: NativeBatch): Promise<EvalResult>;
   getState(prefix?: string): Promise<TensorEntry[]>;
+  /** The gradients the last step left (after clipping), by parameter name; frozen parameters have none. */
+  getGradients(prefix?: string): Promise<TensorEntry[]>;
   /** Resolves to the names that were loaded. */
   setState(entries: TensorEntry[], opts?: SetStateOptions): Promise<string[]>;
   getOptimizerState(): Promise<TensorEntry[]>;

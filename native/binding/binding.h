@@ -51,6 +51,7 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
   Napi::Value Step(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value GetState(const Napi::CallbackInfo& info);
+  Napi::Value GetGradients(const Napi::CallbackInfo& info);
   Napi::Value SetState(const Napi::CallbackInfo& info);
   Napi::Value GetOptimizerState(const Napi::CallbackInfo& info);
   Napi::Value SetOptimizerState(const Napi::CallbackInfo& info);

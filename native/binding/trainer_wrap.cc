@@ -42,6 +42,7 @@ Napi::Function NativeTrainer::Define(Napi::Env env) {
                          InstanceMethod<&NativeTrainer::Step>("step"),
                          InstanceMethod<&NativeTrainer::Evaluate>("evaluate"),
                          InstanceMethod<&NativeTrainer::GetState>("getState"),
+                         InstanceMethod<&NativeTrainer::GetGradients>("getGradients"),
                          InstanceMethod<&NativeTrainer::SetState>("setState"),
                          InstanceMethod<&NativeTrainer::GetOptimizerState>("getOptimizerState"),
                          InstanceMethod<&NativeTrainer::SetOptimizerState>("setOptimizerState"),
@@ -139,6 +140,17 @@ Napi::Value NativeTrainer::GetState(const Napi::CallbackInfo& info) {
     std::string prefix = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
     auto res = std::make_shared<std::vector<tn::NamedTensor>>();
     return runAsync(env, [t, prefix, res] { *res = t->getState(prefix); },
+                    [res](Napi::Env e) { return packEntries(e, *res); });
+  });
+}
+
+Napi::Value NativeTrainer::GetGradients(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return rejectOrRun(env, [&]() -> Napi::Value {
+    auto t = need(env);
+    std::string prefix = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+    auto res = std::make_shared<std::vector<tn::NamedTensor>>();
+    return runAsync(env, [t, prefix, res] { *res = t->getGradients(prefix); },
                     [res](Napi::Env e) { return packEntries(e, *res); });
   });
 }

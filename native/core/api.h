@@ -204,6 +204,8 @@ class Trainer {
   StepResult step(const StepRequest& req);
   EvalResult evaluate(const HostBatch& batch);
   std::vector<NamedTensor> getState(const std::string& prefix);
+  // The gradients left by the last step (after clipping), for histograms; frozen parameters have none.
+  std::vector<NamedTensor> getGradients(const std::string& prefix);
   // Returns the names that were loaded.
   std::vector<std::string> setState(const std::vector<NamedTensor>& entries, const std::string& prefix, bool strict);
   std::vector<NamedTensor> getOptimizerState();

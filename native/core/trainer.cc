@@ -445,6 +445,17 @@ std::vector<NamedTensor> Trainer::getState(const std::string& prefix) {
   });
 }
 
+std::vector<NamedTensor> Trainer::getGradients(const std::string& prefix) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  return guarded([&] {
+    std::vector<NamedTensor> out;
+    for (auto& kv : im.model->named_parameters(true))
+      if (kv.key().rfind(prefix, 0) == 0 && kv.value().grad().defined()) out.push_back(toNamed(kv.key(), kv.value().grad()));
+    return out;
+  });
+}
+
 std::vector<std::string> Trainer::setState(const std::vector<NamedTensor>& entries, const std::string& prefix, bool strict) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();

@@ -1,0 +1,100 @@
+/**
+ * The one translation from the (validated) config plus what the data revealed into the native
+ * trainer's options bag. Also decides the model-level facts the loop needs: the masked-token id of
+ * stage 1 and whether the model takes metadata.
+ */
+import { ConfigError } from '../config/errors';
+import type { TrainNativeConfig } from '../config/types';
+import type { NativeTrainerOptions } from '../native/types';
+
+/** What inferModelDims (lib/data) found; config values already won where set. */
+export interface ModelDims {
+  inputDim?: number;
+  numClasses?: number;
+  outputDim?: number;
+  vocabSize?: number;
+  metaDim: number;
+  seqLen?: number;
+}
+
+export interface ModelPlan {
+  native: NativeTrainerOptions;
+  /** Stage 1's [MASK] token id (one past the data's vocabulary), or null without stage 1. */
+  maskTokenId: number | null;
+}
+
+/** Config combinations the loop cannot run, reported before anything is created. */
+export function checkTrainable(config: TrainNativeConfig): void {
+  const st = config.STAGES;
+  if (st.STAGE1.ENABLED && config.MODEL.TYPE !== 'transformer') {
+    throw new ConfigError(
+      `stage 1 pretrains a transformer encoder on masked tokens; MODEL.TYPE ${config.MODEL.TYPE} has none (use MODEL.TYPE: transformer or disable stage 1)`,
+      'STAGES.STAGE1.ENABLED',
+    );
+  }
+  if (st.STAGE2.FREEZE_BASE && st.STAGE2.PROGRESSIVE_UNFREEZE) {
+    throw new ConfigError('give FREEZE_BASE or PROGRESSIVE_UNFREEZE, not both: one keeps the encoder frozen, the other thaws it layer by layer', 'STAGES.STAGE2.PROGRESSIVE_UNFREEZE');
+  }
+  if ((st.STAGE2.FREEZE_BASE || st.STAGE2.PROGRESSIVE_UNFREEZE) && config.MODEL.TYPE === 'mlp') {
+    throw new ConfigError('freezing the base needs an encoder: MODEL.TYPE transformer or gpt', st.STAGE2.FREEZE_BASE ? 'STAGES.STAGE2.FREEZE_BASE' : 'STAGES.STAGE2.PROGRESSIVE_UNFREEZE');
+  }
+  if (config.DIST.WORLD_SIZE > 1) {
+    throw new ConfigError('multi-process training is not available yet: DIST.WORLD_SIZE must be 1', 'DIST.WORLD_SIZE');
+  }
+}
+
+export function planModel(config: TrainNativeConfig, dims: ModelDims): ModelPlan {
+  const m = config.MODEL;
+  const o = config.OPTIMIZER;
+  const t = config.TRAIN;
+  const stage1 = config.STAGES.STAGE1.ENABLED;
+  let vocabSize = dims.vocabSize;
+  let maskTokenId: number | null = null;
+  // The [MASK] token gets its own embedding row; a stage-2 run (--skip-stage1) keeps the same
+  // table so that the stage-1 encoder loads into it.
+  if (stage1 && vocabSize !== undefined) {
+    maskTokenId = vocabSize;
+    vocabSize += 1;
+  }
+  const native: NativeTrainerOptions = {
+    model: {
+      type: m.TYPE,
+      task: m.TASK,
+      inputDim: dims.inputDim,
+      numClasses: dims.numClasses,
+      outputDim: dims.outputDim,
+      hiddenSizes: m.HIDDEN_SIZES,
+      vocabSize,
+      dModel: m.D_MODEL,
+      numHeads: m.NUM_HEADS,
+      numLayers: m.NUM_LAYERS,
+      ffDim: m.FF_DIM,
+      dropout: m.DROPOUT,
+      tokenLimit: m.TOKEN_LIMIT,
+      attentionChunkSize: m.ATTENTION_CHUNK_SIZE,
+      metaDim: m.TYPE === 'transformer' ? dims.metaDim : undefined,
+      maskedTokenHead: m.TYPE === 'transformer' ? stage1 : undefined,
+    },
+    optimizer: {
+      name: o.NAME,
+      weightDecay: o.WEIGHT_DECAY,
+      betas: o.BETAS,
+      eps: o.EPS,
+      momentum: o.MOMENTUM,
+      nesterov: o.NESTEROV,
+    },
+    groups: config.LR_SCHEDULER.PARAMETER_GROUPS.map((g) => ({
+      name: g.NAME,
+      patterns: g.PATTERNS,
+      weightDecay: g.WEIGHT_DECAY,
+    })),
+    device: t.DEVICE,
+    precision: t.PRECISION,
+    seed: config.EXPERIMENT.SEED,
+    threads: t.THREADS,
+    gradClip: t.GRAD_CLIP,
+  };
+  // Drop undefined members so the native option checks see only what was decided.
+  native.model = Object.fromEntries(Object.entries(native.model).filter(([, v]) => v !== undefined)) as NativeTrainerOptions['model'];
+  return { native, maskTokenId };
+}

@@ -1,0 +1,84 @@
+/**
+ * Where a run writes and what it continues from, decided before anything is created:
+ *
+ * - `TRAIN.RESUME_FROM` (`--resume-from`): a checkpoint folder, or a run / checkpoints folder (its
+ *   newest valid checkpoint). The run continues in that checkpoint's run directory — except the
+ *   two-stage case `--skip-stage1 --resume-from <stage-1 checkpoint>`, which starts a new stage-2
+ *   run from the stage-1 encoder.
+ * - `TRAIN.AUTO_RESUME`: OUTPUT_DIR/NAME's newest checkpoint that verifies (a corrupt newer one is
+ *   skipped and reported); a fresh run there when it has none.
+ * - Neither: OUTPUT_DIR/NAME when it holds no earlier run, else NAME-2, NAME-3, … (an earlier
+ *   run's checkpoints are never overwritten or deleted by a new run).
+ */
+import { existsSync, readdirSync } from 'fs';
+import { basename, dirname, join, resolve } from 'path';
+import type { TrainNativeConfig } from '../config/types';
+import { findResumeCheckpoint, loadCheckpoint, resolveResumePath, type CheckpointInfo, type LoadedCheckpoint } from '../checkpoint';
+
+export interface RunLocation {
+  runDir: string;
+  /** Continue this checkpoint (weights, optimizer, RNG, schedule state). */
+  resume: LoadedCheckpoint | null;
+  /** Start fresh but load this stage-1 checkpoint's encoder (`--skip-stage1 --resume-from`). */
+  initEncoderFrom: LoadedCheckpoint | null;
+  /** Newer checkpoints that failed verification and were passed over, with why. */
+  skipped: Array<{ name: string; problem: string }>;
+  /** A sentence for the log: "resuming from …", "new run (runs/x existed)". */
+  note: string | null;
+}
+
+function holdsRun(dir: string): boolean {
+  if (!existsSync(dir)) return false;
+  const entries = readdirSync(dir);
+  return entries.includes('checkpoints') || entries.includes('metrics.jsonl') || entries.includes('config.yaml');
+}
+
+/** OUTPUT_DIR/NAME, or the first free NAME-n. */
+function freshRunDir(base: string): { dir: string; note: string | null } {
+  if (!holdsRun(base)) return { dir: base, note: null };
+  for (let n = 2; ; n++) {
+    const dir = `${base}-${n}`;
+    if (!holdsRun(dir)) return { dir, note: `${base} holds an earlier run; this run writes to ${dir} (TRAIN.AUTO_RESUME: true continues the earlier one)` };
+  }
+}
+
+/** The run directory a checkpoint folder belongs to: <run>/checkpoints/<name>. */
+function runDirOf(info: CheckpointInfo): string {
+  const parent = dirname(info.dir);
+  return basename(parent) === 'checkpoints' ? dirname(parent) : parent;
+}
+
+export async function locateRun(config: TrainNativeConfig, cwd: string, runDirOverride?: string): Promise<RunLocation> {
+  const base = runDirOverride ? resolve(cwd, runDirOverride) : resolve(cwd, config.EXPERIMENT.OUTPUT_DIR, config.EXPERIMENT.NAME);
+  const t = config.TRAIN;
+  if (t.RESUME_FROM !== undefined) {
+    const { checkpoint, skipped } = await resolveResumePath(resolve(cwd, t.RESUME_FROM));
+    const loaded = await loadCheckpoint(checkpoint.dir);
+    const stage = (loaded.trainerState as { stage?: unknown }).stage;
+    if (config.STAGES.SKIP_STAGE1 && stage === 'stage1') {
+      const fresh = runDirOverride ? { dir: base, note: null } : freshRunDir(base);
+      return {
+        runDir: fresh.dir,
+        resume: null,
+        initEncoderFrom: loaded,
+        skipped,
+        note: `stage 2 starts from the stage-1 encoder of ${checkpoint.dir}`,
+      };
+    }
+    return { runDir: runDirOverride ? base : runDirOf(checkpoint), resume: loaded, initEncoderFrom: null, skipped, note: `resuming from ${checkpoint.dir}` };
+  }
+  if (t.AUTO_RESUME) {
+    const ckDir = join(base, 'checkpoints');
+    if (existsSync(ckDir)) {
+      const { checkpoint, skipped } = await findResumeCheckpoint(ckDir);
+      if (checkpoint) {
+        return { runDir: base, resume: await loadCheckpoint(checkpoint.dir), initEncoderFrom: null, skipped, note: `resuming from ${checkpoint.dir}` };
+      }
+      return { runDir: base, resume: null, initEncoderFrom: null, skipped, note: skipped.length > 0 ? `no usable checkpoint in ${ckDir}; starting over` : null };
+    }
+    return { runDir: base, resume: null, initEncoderFrom: null, skipped: [], note: null };
+  }
+  if (runDirOverride) return { runDir: base, resume: null, initEncoderFrom: null, skipped: [], note: null };
+  const fresh = freshRunDir(base);
+  return { runDir: fresh.dir, resume: null, initEncoderFrom: null, skipped: [], note: fresh.note };
+}

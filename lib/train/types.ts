@@ -1,0 +1,115 @@
+/**
+ * The public contract of training: what `train()` / `new Trainer()` accept, the events a running
+ * trainer emits, and what a finished run returns. The loop itself is in trainer.ts.
+ */
+import type { TrainNativeConfig } from '../config/types';
+import type { ShorthandFlag } from '../config/shorthands';
+import type { ConsoleStream, ProgressMode } from '../logging';
+
+export interface TrainOptions {
+  /** A config already loaded with `loadConfig` (wins over configFile / sets / flags). */
+  config?: TrainNativeConfig;
+  /** YAML config file; absent (and no `config`): the built-in configs/quickstart.yaml. */
+  configFile?: string;
+  /** `KEY.PATH=VALUE` overrides, as `--set` gives them. */
+  sets?: string[];
+  /** Shorthand flags by name (`lr`, `epochs`, `resume-from`, …). */
+  flags?: Partial<Record<ShorthandFlag, string | number | boolean>>;
+  /** Aborting stops the run before the next optimizer step and leaves a resumable checkpoint. */
+  signal?: AbortSignal;
+  /**
+   * Console output: progress bar / plain lines / nothing. Default for the library: 'none' (a
+   * service has its own logs; listen to the events instead). The CLI passes LOGGING.PROGRESS.
+   */
+  progress?: ProgressMode;
+  /** Where console output goes (default process.stderr). */
+  stream?: ConsoleStream;
+  /** Folder relative data paths and OUTPUT_DIR are resolved against (default process.cwd()). */
+  cwd?: string;
+  /**
+   * Run directory to use as is (no `-2` suffix for an existing one), e.g. for resuming a known
+   * run. Default: EXPERIMENT.OUTPUT_DIR/EXPERIMENT.NAME.
+   */
+  runDir?: string;
+}
+
+/** Why a run ended. */
+export type RunStatus = 'completed' | 'early_stopped' | 'non_finite_loss' | 'aborted' | 'already_complete';
+
+export interface TrainResult {
+  runDir: string;
+  status: RunStatus;
+  /** A sentence for people: the early-stop reason, what was non-finite, … (null when completed). */
+  reason: string | null;
+  /** Optimizer steps done (global step at the end). */
+  step: number;
+  totalSteps: number;
+  /** The newest validation metrics (`val_loss`, `val_accuracy`, …). */
+  metrics: Record<string, number>;
+  /** The best complete checkpoint by TRAIN.EARLY_STOP.METRIC, if any had the metric. */
+  best: { checkpoint: string; metric: string; value: number } | null;
+  /** Complete checkpoints left on disk after retention, oldest first. */
+  checkpoints: string[];
+  /** Checkpoint the run resumed from (folder name), or null. */
+  resumedFrom: string | null;
+}
+
+export interface StartEvent {
+  runDir: string;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  startStep: number;
+  resumedFrom: string | null;
+  device: string;
+  parameters: number;
+}
+
+export interface StepEvent {
+  /** Global step after this optimizer step (1-based count of steps done). */
+  step: number;
+  epoch: number;
+  /** null when the loss was not read back this step (GPU, not a logging step). */
+  loss: number | null;
+  gradNorm: number | null;
+  lrs: Record<string, number>;
+  skipped: boolean;
+}
+
+export interface ValidationEvent {
+  step: number;
+  epoch: number;
+  /** 'val', 'val_mask_meta', 'val_partial_mask_meta/<A+B>', 'val_exhaustive/<A+B>' */
+  split: string;
+  /** Metric name (loss, accuracy, …) → value. */
+  metrics: Record<string, number>;
+}
+
+export interface CheckpointEvent {
+  step: number;
+  name: string;
+  dir: string;
+  /** Checkpoints retention deleted after this save. */
+  deleted: string[];
+}
+
+export interface EarlyStopEvent {
+  step: number;
+  code: string;
+  reason: string;
+}
+
+export interface StageEvent {
+  step: number;
+  stage: string;
+}
+
+export interface TrainerEvents {
+  start: StartEvent;
+  step: StepEvent;
+  validation: ValidationEvent;
+  checkpoint: CheckpointEvent;
+  earlyStop: EarlyStopEvent;
+  stage: StageEvent;
+  warning: string;
+  end: TrainResult;
+}
