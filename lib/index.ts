@@ -1,6 +1,6 @@
 /**
- * Public library entry point of train-native: configuration, the schedule engine, the native
- * trainer and the safetensors codec. Nothing here loads the native addon at import time: the
+ * Public library entry point of train-native: training (`train`, `Trainer`), configuration, the
+ * schedule engine, the native trainer, checkpoints and the file formats it writes. Nothing here loads the native addon at import time: the
  * `.node` file is loaded on the first `createTrainer()` / `buildInfo()` call, so the TypeScript
  * half works on machines without LibTorch.
  */
@@ -64,3 +64,24 @@ export {
   SafetensorsError,
 } from './checkpoint/safetensors';
 export type { SafetensorsFile, SafetensorsTensor } from './checkpoint/safetensors';
+
+export { train, Trainer } from './train';
+export type {
+  TrainOptions,
+  TrainResult,
+  RunStatus,
+  TrainerEvents,
+  StartEvent,
+  StepEvent,
+  ValidationEvent,
+  CheckpointEvent,
+  EarlyStopEvent,
+  StageEvent,
+} from './train';
+
+export { loadCheckpoint, findResumeCheckpoint, verifyCheckpoint, CheckpointError } from './checkpoint';
+export type { LoadedCheckpoint, CheckpointInfo } from './checkpoint';
+export { readEventFile, readMetricsLog, TensorBoardWriter } from './logging';
+export type { MetricsRecord, ParsedEvent, ProgressMode } from './logging';
+export { loadData, DataError } from './data';
+export type { Dataset, DataBatch } from './data';

@@ -7,9 +7,8 @@
  * that never leaves a half-written checkpoint behind.
  */
 import { Command } from 'commander';
-import { shorthandValuesFromOptions } from '../config';
+import { loadConfig, shorthandValuesFromOptions } from '../config';
 import type { ProgressMode } from '../logging';
-import { Trainer } from '../train';
 import { addConfigOptions, type ConfigCliOptions } from './config-options';
 import type { RunState } from './doctor-command';
 import { CliError } from './errors';
@@ -40,7 +39,8 @@ export async function runTrain(configArg: string | undefined, opts: TrainCliOpti
   const sets = [...(opts.set ?? [])];
   if (opts.autoResume) sets.push('TRAIN.AUTO_RESUME=true');
   if (opts.progress) sets.push(`LOGGING.PROGRESS=${opts.progress}`);
-  const { loadConfig } = await import('../config');
+  // Loaded on use, so that the other commands (`schedule` is a dry run) never require the native layer.
+  const { Trainer } = await import('../train');
   const { config } = loadConfig({ file: configArg, sets, flags: shorthandValuesFromOptions(opts) });
 
   const controller = new AbortController();

@@ -15,7 +15,7 @@ import { resolve } from 'path';
 import { loadConfig, resolvedConfigToYaml } from '../config';
 import type { TrainNativeConfig } from '../config/types';
 import { CheckpointStore, prepareRunDir, runDirLayout, writeFileAtomic, type CheckpointMetric } from '../checkpoint';
-import { EpochSampler, inferModelDims, loadData, type Dataset } from '../data';
+import { EpochSampler, inferModelDims, loadData, metaMaskFor, validateMetaMasking, type Dataset } from '../data';
 import { createConsoleReporter, formatEpochLine, MetricsLog, TensorBoardWriter, type ConsoleReporter, type MetricsRecord } from '../logging';
 import { createTrainer } from '../native';
 import type { NativeTrainerInstance, TensorEntry } from '../native/types';
@@ -138,6 +138,14 @@ export class Trainer extends EventEmitter {
     checkTrainable(config);
     const data = loadData(config, { baseDir: cwd });
     const dims = inferModelDims(config, data.train, data.val);
+    // Component names in the masking whitelists are checked now, not at the first step that masks.
+    const comps = data.train.metaComponents;
+    const sched = config.SCHEDULE;
+    if (comps.length > 0) {
+      validateMetaMasking(comps, sched.META_MASKING.PARTIAL.WHITELIST, sched.META_MASKING.PARTIAL.WEIGHTS);
+      for (const combo of sched.VALIDATION.PARTIAL_MASK_META.WHITELIST) metaMaskFor(comps, combo, 1, data.train.metaDim);
+      metaMaskFor(comps, sched.VALIDATION.FINAL_EPOCH.EXHAUSTIVE_META_COMPONENTS, 1, data.train.metaDim, 'SCHEDULE.VALIDATION.FINAL_EPOCH.EXHAUSTIVE_META_COMPONENTS');
+    }
     const schedule = buildSchedule(config, { trainSamples: data.train.size });
     const location = await locateRun(config, cwd, o.runDir);
     const model = planModel(config, dims);

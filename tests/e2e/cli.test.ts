@@ -318,10 +318,12 @@ describe('schedule is a dry run', () => {
 
 describe('--help and --version', () => {
   it.each([
-    [['--help'], ['Usage: train-native', 'schedule', 'generate-checkpoints', 'doctor', 'Examples:']],
+    [['--help'], ['Usage: train-native', 'train', 'plot', 'schedule', 'generate-checkpoints', 'doctor', 'Examples:']],
     [['schedule', '--help'], ['Usage: train-native schedule', '--json', '--plot', '--set', '--lr', 'Examples:']],
     [['generate-checkpoints', '--help'], ['Usage: train-native generate-checkpoints', '--first-epoch', '--spacing', '--log-base', '--linear-interval', '--min-interval', '--json', 'Examples:']],
     [['doctor', '--help'], ['Usage: train-native doctor', '--json', 'Examples:']],
+    [['train', '--help'], ['Usage: train-native train', '--auto-resume', '--resume-from', '--skip-stage1', '--stage2-lr', '--set', 'Examples:']],
+    [['plot', '--help'], ['Usage: train-native plot', '--output', 'Examples:']],
   ])('%j shows usage, options and examples', (args, expected) => {
     const r = runCli(args);
     expect(r.status).toBe(0);
