@@ -68,11 +68,13 @@ export async function runTrain(configArg: string | undefined, opts: TrainCliOpti
   const trainer = new Trainer({ config, signal: controller.signal, progress: config.LOGGING.PROGRESS as ProgressMode, stream, runDir: opts.runDir });
   try {
     const r = await trainer.run();
+    const { shownPath } = await import('../train/trainer');
+    const where = shownPath(r.runDir, process.cwd());
     const best = r.best ? `; best ${r.best.metric} ${r.best.value.toPrecision(4)} at ${r.best.checkpoint}` : '';
     if (r.status === 'completed' || r.status === 'already_complete') {
-      io.stdout(`done: ${r.step}/${r.totalSteps} steps${best}. Run directory: ${r.runDir}\n`);
+      io.stdout(`done: ${r.step}/${r.totalSteps} steps${best}. Run directory: ${where}\n`);
     } else if (r.status === 'early_stopped') {
-      io.stdout(`early stopped at step ${r.step}: ${r.reason}${best}. Run directory: ${r.runDir}\n`);
+      io.stdout(`early stopped at step ${r.step}: ${r.reason}${best}. Run directory: ${where}\n`);
     } else if (r.status === 'aborted') {
       io.stderr(`stopped at step ${r.step}; continue with: train-native train ${configArg ?? ''} --auto-resume\n`.replace('  ', ' '));
       state.exitCode = 130;

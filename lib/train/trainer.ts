@@ -11,7 +11,7 @@
  * bit-identical to one that never stopped (tests/e2e/train-resume.test.ts).
  */
 import { EventEmitter } from 'events';
-import { resolve } from 'path';
+import { relative, resolve } from 'path';
 import { loadConfig, resolvedConfigToYaml } from '../config';
 import type { TrainNativeConfig } from '../config/types';
 import { CheckpointStore, prepareRunDir, runDirLayout, writeFileAtomic, type CheckpointMetric } from '../checkpoint';
@@ -55,6 +55,13 @@ interface Run {
   tb: TensorBoardWriter | null;
   console: ConsoleReporter;
   monitor: { name: string; mode: 'min' | 'max' };
+  cwd: string;
+}
+
+/** A path as people read it in output: relative when under the working directory. */
+export function shownPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') || resolve(cwd, rel) !== resolve(path) ? path : rel;
 }
 
 /** The library's default: a service listens to the events and keeps its console to itself. */
@@ -184,6 +191,7 @@ export class Trainer extends EventEmitter {
         tb,
         console: o.progress === undefined ? SILENT : createConsoleReporter(o.progress, stream),
         monitor: { name: es.METRIC, mode: resolveMode(es.METRIC, es.MODE) },
+        cwd,
       };
     } catch (err) {
       native.dispose();
@@ -257,7 +265,7 @@ export class Trainer extends EventEmitter {
     });
     out.line(
       `training ${config.MODEL.TYPE} (${params.reduce((n, p) => n + p.numel, 0)} parameters) on ${native.device()}: ` +
-        `${T} steps, ${spe} per epoch, ${run.train.size} training samples → ${location.runDir}`,
+        `${T} steps, ${spe} per epoch, ${run.train.size} training samples → ${shownPath(location.runDir, run.cwd)}`,
     );
 
     const lastStageIndex = (step: number) => schedule.stageIndexAt(Math.min(Math.max(step - 1, 0), T - 1));
