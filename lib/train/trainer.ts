@@ -312,6 +312,9 @@ export class Trainer extends EventEmitter {
     let step = startStep;
     let skippedSteps = 0;
 
+    // A generated plan's step 0 is the untrained model (SPEC §4).
+    if (startStep === 0 && !location.resume && schedule.has(0, EVENT.CHECKPOINT)) await saveAt(0, null, undefined);
+
     for (let k = startStep; k < T; k++) {
       if (this.aborted) {
         if (lastSaved !== k) await saveAt(k, null, undefined);
