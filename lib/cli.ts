@@ -81,7 +81,7 @@ function isConfigError(err: unknown): err is Error {
 
 /** Runs the CLI and returns the exit status. */
 export async function main(argv: string[] = process.argv, io: CliIO = processIO): Promise<number> {
-  const state: RunState = { exitCode: 0 };
+  const state: RunState = { exitCode: 0, argv };
   const program = buildProgram(io, state);
   try {
     await program.parseAsync(argv);

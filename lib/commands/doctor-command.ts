@@ -11,6 +11,8 @@ import type * as DoctorModule from './doctor';
 /** Exit status a command asks for without failing (doctor: 1 when a check fails). */
 export interface RunState {
   exitCode: number;
+  /** The command line being run (process.argv form), for messages that repeat it. */
+  argv?: readonly string[];
 }
 
 export function doctorCommand(io: CliIO, state: RunState): Command {

@@ -32,7 +32,31 @@ function asCliError(err: unknown): unknown {
   return err;
 }
 
-export async function runTrain(configArg: string | undefined, opts: TrainCliOptions, io: CliIO, state: RunState): Promise<void> {
+/** Shell-quotes one word for a command people copy (POSIX single quotes when needed). */
+function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command that continues a stopped run: the same words (config, --set, flags), without any
+ * resume flag, plus `--resume-from RUN_DIR` — which continues that very run wherever it was
+ * written (NAME-2, --run-dir, --output-dir).
+ */
+export function continueCommand(args: readonly string[], runDir: string): string {
+  const words: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--auto-resume' || a.startsWith('--resume-from=')) continue;
+    if (a === '--resume-from') {
+      i++;
+      continue;
+    }
+    words.push(a);
+  }
+  return ['train-native', ...words, '--resume-from', runDir].map(shellWord).join(' ');
+}
+
+export async function runTrain(configArg: string | undefined, opts: TrainCliOptions, io: CliIO, state: RunState, args: readonly string[] = []): Promise<void> {
   if (opts.progress !== undefined && !PROGRESS_MODES.includes(opts.progress)) {
     throw new CliError(`--progress must be one of ${PROGRESS_MODES.join(', ')}, got ${opts.progress}`, 2);
   }
@@ -45,17 +69,20 @@ export async function runTrain(configArg: string | undefined, opts: TrainCliOpti
 
   const controller = new AbortController();
   let interrupts = 0;
-  const onSigint = () => {
+  // Shells report death by signal N as 128 + N: 130 for Ctrl-C (SIGINT), 143 for SIGTERM.
+  let stopStatus = 130;
+  const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
-      io.stderr('\nstopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n');
+      stopStatus = signal === 'SIGTERM' ? 143 : 130;
+      io.stderr(`\nstopping after this step and saving a checkpoint (${signal === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C'} again to quit now)\n`);
       controller.abort();
     } else {
-      process.exit(130);
+      process.exit(stopStatus);
     }
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   // Progress goes to stdout: a bar when that is a terminal, plain lines when it is a file or pipe.
   const stream = {
     write: (s: string) => {
@@ -76,8 +103,8 @@ export async function runTrain(configArg: string | undefined, opts: TrainCliOpti
     } else if (r.status === 'early_stopped') {
       io.stdout(`early stopped at step ${r.step}: ${r.reason}${best}. Run directory: ${where}\n`);
     } else if (r.status === 'aborted') {
-      io.stderr(`stopped at step ${r.step}; continue with: train-native train ${configArg ?? ''} --auto-resume\n`.replace('  ', ' '));
-      state.exitCode = 130;
+      io.stderr(`stopped at step ${r.step}; continue with: ${continueCommand(args, where)}\n`);
+      state.exitCode = stopStatus;
     } else {
       io.stderr(`train-native: training failed: ${r.reason}\n`);
       state.exitCode = 1;
@@ -85,8 +112,8 @@ export async function runTrain(configArg: string | undefined, opts: TrainCliOpti
   } catch (err) {
     throw asCliError(err);
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
@@ -118,7 +145,10 @@ export function trainCommand(io: CliIO = processIO, state: RunState = { exitCode
     ].join('\n'),
   );
   cmd.action(async (configArg: string | undefined, opts: TrainCliOptions) => {
-    await runTrain(configArg, opts, io, state);
+    // The words after `train`, for the "continue with" hint.
+    const raw = state.argv ?? process.argv;
+    const at = raw.indexOf('train');
+    await runTrain(configArg, opts, io, state, at >= 0 ? raw.slice(at) : ['train']);
   });
   return cmd;
 }

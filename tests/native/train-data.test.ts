@@ -5,7 +5,7 @@
  * meta-masking, mixup groups and every metadata validation variant), csv with class names and a
  * separate validation file, tokens and text for gpt, and synthetic regression.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'fs';
+import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { describeNative, rng } from './helpers';
 import { npyBytes, f4, i8 } from '../fixtures/data/helpers';
@@ -174,6 +174,9 @@ describeNative('training on each data source through the CLI', () => {
     const at40 = (split: string) => valRows(rows, split).find((r) => r.step === 40) as Row;
     expect(at40('val_exhaustive/TEMPORAL+SPATIAL').loss).toBe(at40('val_mask_meta').loss);
     expect(at40('val_partial_mask_meta/TEMPORAL+SPATIAL').loss).toBe(at40('val_mask_meta').loss);
+    expect(at40('val_exhaustive/SPATIAL').loss).toBe(at40('val_partial_mask_meta/SPATIAL').loss);
+    // ...and masking changes the input: the metadata is informative, so hiding it costs loss.
+    expect(at40('val_mask_meta').loss).not.toBe(at40('val').loss);
   });
 
   test('csv with class names in the label column and a separate VAL_PATH file', () => {
@@ -225,6 +228,7 @@ describeNative('training on each data source through the CLI', () => {
     expect(stepsOf(val)).toEqual([5, 10, 15]);
     expect(Object.keys(val[0]).sort()).toEqual(['accuracy', 'epoch', 'loss', 'perplexity', 'split', 'step']);
     expect(val[2].loss as number).toBeLessThan(val[0].loss as number);
+    expect(val[2].accuracy as number).toBeGreaterThan(val[0].accuracy as number);
     expect(val[2].perplexity as number).toBeCloseTo(Math.exp(val[2].loss as number), 4);
     // Vocabulary inferred as the largest id + 1 = 111.
     const shapes = readSafetensorsFile(join(runDir, 'checkpoints', 'step-00000015', 'model.safetensors')).tensors.map((t) => t.shape);
@@ -233,7 +237,7 @@ describeNative('training on each data source through the CLI', () => {
 
   test('text: gpt on a UTF-8 file read as bytes, vocabulary 256', () => {
     const out = tmpDir();
-    const text = 'the quick brown fox jumps over the lazy dog; über café naïve — ok. '.repeat(60);
+    const text = 'the quick brown fox jumps over the lazy dog; über café naïve — ok. '.repeat(150);
     writeFileSync(join(out, 'corpus.txt'), text, 'utf8');
     const bytes = Buffer.byteLength(text, 'utf8');
     const config = baseConfig(
@@ -269,6 +273,7 @@ describeNative('training on each data source through the CLI', () => {
       for (const k of ['loss', 'mae', 'rmse', 'r2']) expect(Number.isFinite(v[k])).toBe(true);
       expect(v.mae as number).toBeGreaterThan(0);
       expect(v.rmse as number).toBeGreaterThanOrEqual(v.mae as number); // RMS >= mean absolute, always
+      expect(v.rmse as number).toBeCloseTo(Math.sqrt(v.loss as number), 5); // the loss is the mean squared error
     }
     expect(val[2].rmse as number).toBeLessThan(val[0].rmse as number);
     expect(val[2].r2 as number).toBeGreaterThan(val[0].r2 as number);
