@@ -383,8 +383,11 @@ export class Trainer extends EventEmitter {
       }
       out.update({ epochStep: k - (epoch - 1) * spe + 1, globalStep: step, loss: r.loss, lr: lrBuf[0], print: (flags & EVENT.LOG_CONSOLE) !== 0 });
 
-      if (flags & EVENT.LOG_STEP) this.logTrain(run, step, epoch, logLoss, lastGradNorm, lrs, (flags & EVENT.LOG_LR) !== 0);
-      if (flags & EVENT.LOG_STEP) logLoss = { sum: 0, count: 0 };
+      if (flags & EVENT.LOG_STEP) {
+        this.logTrain(run, step, epoch, logLoss, lastGradNorm, lrs);
+        logLoss = { sum: 0, count: 0 };
+      }
+      if (flags & EVENT.LOG_LR && run.tb) for (const g of groups) run.tb.addScalar(`lr/${g}`, lrs[g], step);
 
       let monitored: number | undefined;
       let stopNow: string | null = null;
@@ -431,7 +434,7 @@ export class Trainer extends EventEmitter {
     run.console.line(`warning: ${message}`);
   }
 
-  private logTrain(run: Run, step: number, epoch: number, acc: LossAccumulator, gradNorm: number | null, lrs: Record<string, number>, logLr: boolean): void {
+  private logTrain(run: Run, step: number, epoch: number, acc: LossAccumulator, gradNorm: number | null, lrs: Record<string, number>): void {
     const loss = meanOf(acc);
     const record: MetricsRecord = { step, epoch, split: 'train', loss: finiteOrNull(loss), grad_norm: gradNorm === null ? null : finiteOrNull(gradNorm) };
     const groups = Object.keys(lrs);
@@ -441,7 +444,6 @@ export class Trainer extends EventEmitter {
     if (run.tb) {
       if (acc.count > 0) run.tb.addScalar('train/loss', loss, step);
       if (gradNorm !== null) run.tb.addScalar('train/grad_norm', gradNorm, step);
-      if (logLr) for (const g of groups) run.tb.addScalar(`lr/${g}`, lrs[g], step);
     }
   }
 

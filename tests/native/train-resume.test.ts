@@ -4,7 +4,7 @@
  * cleanly (AbortSignal, as Ctrl-C does) or killed with SIGKILL mid-training.
  */
 import { join } from 'path';
-import { existsSync, readFileSync } from 'fs';
+import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { describeNative } from './helpers';
 import { train, Trainer } from '../../lib/train';
 import { loadConfig } from '../../lib/config';
@@ -101,5 +101,29 @@ describeNative('resume equivalence', () => {
     expect(checkpointNames(runDir).slice(-1)[0]).toBe(finalName);
     expectSameCheckpoint(join(out, 'ref'), runDir, finalName);
     expect(readFileSync(join(runDir, 'checkpoints', 'latest'), 'utf8').trim()).toBe(finalName);
+  });
+
+  test('a corrupt newest checkpoint is detected by its checksum; --auto-resume falls back to the previous one and says so', () => {
+    const out = tmpDir();
+    const file = writeConfig(out, smallConfig(out, { TRAIN: { EPOCHS: 3 } }));
+    const ref = trainCli(['train', file, '--run-dir', join(out, 'ref')]);
+    expect(ref.status).toBe(0);
+    const runDir = join(out, 'run');
+    const first = trainCli(['train', file, '--run-dir', runDir]);
+    expect(first.status).toBe(0);
+    expect(checkpointNames(runDir)).toEqual(['step-00000016', 'step-00000032', 'step-00000048']);
+    // Flip one byte in the middle of the newest checkpoint's weights.
+    const victim = join(runDir, 'checkpoints', 'step-00000048', 'model.safetensors');
+    const bytes = readFileSync(victim);
+    bytes[bytes.length - 10] ^= 0xff;
+    writeFileSync(victim, bytes);
+
+    const resumed = trainCli(['train', file, '--run-dir', runDir, '--auto-resume']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout).toMatch(/warning: checkpoint step-00000048 is unusable \(model\.safetensors: sha256 mismatch/);
+    expect(resumed.stdout).toMatch(/resuming from \S*step-00000032/);
+    // The run finished again from step 32 and replaced the corrupt folder with a sound one.
+    expectSameCheckpoint(join(out, 'ref'), runDir, 'step-00000048');
   });
 });
