@@ -25,7 +25,7 @@ const PROGRESS_MODES = ['auto', 'bar', 'plain', 'none'];
 /** Errors a person caused or can fix, by class name (the classes live in modules loaded lazily). */
 function asCliError(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
-  if (err.name === 'DataError') return new CliError(err.message, 2);
+  if (err.name === 'DataError' || err.name === 'RunLocationError') return new CliError(err.message, 2);
   if (err.name === 'CheckpointError' || err.name === 'NativeLoadError') return new CliError(err.message, 1);
   if ((err as { code?: string }).code === 'ERR_NATIVE_OOM') return new CliError(`out of memory: ${err.message}; lower DATA.BATCH_SIZE or use TRAIN.ACCUMULATION_STEPS`, 1);
   if ((err as { code?: string }).code === 'ERR_NATIVE_INVALID_ARG') return new CliError(err.message, 2);

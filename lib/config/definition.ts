@@ -369,7 +369,7 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
           { optional: true },
         ),
         STEPS: arr('Explicit checkpoint steps.', int('', { min: 0 }), { increasing: true, example: [100, 500, 1000] }),
-        KEEP_TOP_N: int('Keep the N best checkpoints by the monitored metric.', { default: 0, min: 0 }),
+        KEEP_TOP_N: int('Keep the N best checkpoints by TRAIN.EARLY_STOP.METRIC (validated checkpoints only), besides the KEEP_LAST_N newest.', { default: 1, min: 0 }),
         KEEP_LAST_N: int('Keep the N newest checkpoints.', { default: 2, min: 0 }),
       },
       [

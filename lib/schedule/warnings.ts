@@ -84,8 +84,9 @@ export function collectWarnings(config: TrainNativeConfig, s: WarningInputs): st
     const keep = C.KEEP_LAST_N + C.KEEP_TOP_N;
     add(`SCHEDULE.CHECKPOINT: the plan saves ${ev.checkpoint.length} checkpoints` + (keep > 0 ? ` (retention keeps ${keep})` : ''));
   }
-  if (C.GENERATE !== undefined && C.KEEP_LAST_N > 0 && C.KEEP_LAST_N < ev.checkpoint.length && C.KEEP_TOP_N === 0) {
-    add(`SCHEDULE.CHECKPOINT.KEEP_LAST_N: a generated plan is meant to keep its checkpoints, but only the last ${C.KEEP_LAST_N} of ${ev.checkpoint.length} are kept`);
+  if (C.GENERATE !== undefined && C.KEEP_LAST_N > 0 && C.KEEP_LAST_N + C.KEEP_TOP_N < ev.checkpoint.length) {
+    const best = C.KEEP_TOP_N > 0 ? ` and the best ${C.KEEP_TOP_N}` : '';
+    add(`SCHEDULE.CHECKPOINT.KEEP_LAST_N: a generated plan is meant to keep its checkpoints, but only the last ${C.KEEP_LAST_N}${best} of ${ev.checkpoint.length} are kept`);
   }
   for (const note of ev.notes) add(note);
 
@@ -105,7 +106,7 @@ export function collectWarnings(config: TrainNativeConfig, s: WarningInputs): st
   }
   const X = config.SCHEDULE.MIXUP;
   if (X.PROB.ENABLED && X.GROUP_LEVELS.length === 0) {
-    add('SCHEDULE.MIXUP.GROUP_LEVELS: mixup is enabled with no group level: samples are mixed across the whole batch');
+    add('SCHEDULE.MIXUP.GROUP_LEVELS: mixup is enabled with no group level named; it mixes samples within the data\'s groups (groups.npy / DATA.GROUPS)');
   }
   if (X.GROUP_LEVELS.length > 1) {
     add(`SCHEDULE.MIXUP.GROUP_LEVELS: only the first level (${X.GROUP_LEVELS[0]}) is used; the others are ignored`);

@@ -38,6 +38,12 @@ export function checkTrainable(config: TrainNativeConfig): void {
   if ((st.STAGE2.FREEZE_BASE || st.STAGE2.PROGRESSIVE_UNFREEZE) && config.MODEL.TYPE === 'mlp') {
     throw new ConfigError('freezing the base needs an encoder: MODEL.TYPE transformer or gpt', st.STAGE2.FREEZE_BASE ? 'STAGES.STAGE2.FREEZE_BASE' : 'STAGES.STAGE2.PROGRESSIVE_UNFREEZE');
   }
+  if (config.DATA.META_COMPONENTS.length > 0 && config.MODEL.TYPE !== 'transformer') {
+    throw new ConfigError(
+      `metadata components feed the transformer's metadata input (and meta-masking); MODEL.TYPE ${config.MODEL.TYPE} has none: use MODEL.TYPE transformer or remove DATA.META_COMPONENTS`,
+      'DATA.META_COMPONENTS',
+    );
+  }
   if (config.DIST.WORLD_SIZE > 1) {
     throw new ConfigError('multi-process training is not available yet: DIST.WORLD_SIZE must be 1', 'DIST.WORLD_SIZE');
   }

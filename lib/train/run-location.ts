@@ -15,6 +15,14 @@ import { basename, dirname, join, resolve } from 'path';
 import type { TrainNativeConfig } from '../config/types';
 import { findResumeCheckpoint, loadCheckpoint, resolveResumePath, type CheckpointInfo, type LoadedCheckpoint } from '../checkpoint';
 
+/** The run directory asked for cannot be used as asked (a person's mistake: exit status 2). */
+export class RunLocationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunLocationError';
+  }
+}
+
 export interface RunLocation {
   runDir: string;
   /** Continue this checkpoint (weights, optimizer, RNG, schedule state). */
@@ -78,7 +86,15 @@ export async function locateRun(config: TrainNativeConfig, cwd: string, runDirOv
     }
     return { runDir: base, resume: null, initEncoderFrom: null, skipped: [], note: null };
   }
-  if (runDirOverride) return { runDir: base, resume: null, initEncoderFrom: null, skipped: [], note: null };
+  if (runDirOverride) {
+    // An explicit folder is used as is; starting over inside an earlier run would mix the two.
+    if (holdsRun(base)) {
+      throw new RunLocationError(
+        `${base} holds an earlier run: continue it with --auto-resume (TRAIN.AUTO_RESUME: true), or choose another run directory`,
+      );
+    }
+    return { runDir: base, resume: null, initEncoderFrom: null, skipped: [], note: null };
+  }
   const fresh = freshRunDir(base);
   return { runDir: fresh.dir, resume: null, initEncoderFrom: null, skipped: [], note: fresh.note };
 }

@@ -23,6 +23,8 @@ export interface TrainerState {
   format: number;
   /** Optimizer steps done. */
   step: number;
+  /** The step a resumed run continues with: `step`, or stage 2's first step after a stage-1 early stop. */
+  nextStep: number;
   /** 1-based epoch the next step belongs to. */
   epoch: number;
   /** Stage of the last step done, and its index into the schedule's stages. */

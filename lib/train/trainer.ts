@@ -13,6 +13,7 @@
 import { EventEmitter } from 'events';
 import { relative, resolve } from 'path';
 import { loadConfig, resolvedConfigToYaml } from '../config';
+import { ConfigError } from '../config/errors';
 import type { TrainNativeConfig } from '../config/types';
 import { CheckpointStore, prepareRunDir, runDirLayout, writeFileAtomic, type CheckpointMetric } from '../checkpoint';
 import { EpochSampler, inferModelDims, loadData, metaMaskFor, validateMetaMasking, type Dataset } from '../data';
@@ -56,6 +57,7 @@ interface Run {
   console: ConsoleReporter;
   monitor: { name: string; mode: 'min' | 'max' };
   cwd: string;
+  dataDescription: string;
 }
 
 /** A path as people read it in output: relative when under the working directory. */
@@ -87,6 +89,7 @@ function asFloat32(e: TensorEntry): Float32Array | null {
 
 export class Trainer extends EventEmitter {
   private aborted = false;
+  private checkedMetricNames = false;
 
   constructor(private readonly options: TrainOptions = {}) {
     super();
@@ -145,6 +148,13 @@ export class Trainer extends EventEmitter {
     checkTrainable(config);
     const data = loadData(config, { baseDir: cwd });
     const dims = inferModelDims(config, data.train, data.val);
+    if (config.SCHEDULE.MIXUP.PROB.ENABLED && !data.train.hasGroups) {
+      throw new ConfigError(
+        'mixup mixes samples within groups, but the training data has none (npy: groups.npy or DATA.GROUPS; csv: the DATA.GROUPS column; ' +
+          'synthetic classification / sequence with META_COMPONENTS: the class)',
+        'SCHEDULE.MIXUP.PROB.ENABLED',
+      );
+    }
     // Component names in the masking whitelists are checked now, not at the first step that masks.
     const comps = data.train.metaComponents;
     const sched = config.SCHEDULE;
@@ -192,6 +202,7 @@ export class Trainer extends EventEmitter {
         console: o.progress === undefined ? SILENT : createConsoleReporter(o.progress, stream),
         monitor: { name: es.METRIC, mode: resolveMode(es.METRIC, es.MODE) },
         cwd,
+        dataDescription: data.description,
       };
     } catch (err) {
       native.dispose();
@@ -217,9 +228,12 @@ export class Trainer extends EventEmitter {
     let metrics: Record<string, number> = {};
     let startStep = 0;
     let lastSaved = -1;
+    /** The step the loop runs next: `step`, except after a stage-1 early stop (stage 2's first step). */
+    let nextStep = 0;
 
     for (const s of location.skipped) this.warn(run, `checkpoint ${s.name} is unusable (${s.problem}); passed over`);
     if (location.note) out.line(location.note);
+    out.line(run.dataDescription);
     for (const w of schedule.warnings) this.warn(run, w);
 
     if (location.resume) {
@@ -241,7 +255,7 @@ export class Trainer extends EventEmitter {
       epochLoss = { ...st.epochLoss };
       lastGradNorm = st.lastGradNorm;
       metrics = metricsFromJson(st.metrics);
-      startStep = st.step;
+      startStep = st.nextStep ?? st.step;
       lastSaved = st.step;
       if (st.stopReason !== null || st.step >= T) {
         const reason = st.stopReason ?? `the run already finished all ${T} steps`;
@@ -273,6 +287,7 @@ export class Trainer extends EventEmitter {
       const state: TrainerState = {
         format: TRAINER_STATE_FORMAT,
         step,
+        nextStep: Math.max(step, nextStep),
         epoch: Math.floor(step / spe) + 1,
         // The stage of the last step done (a stage-1 end checkpoint is a stage-1 checkpoint).
         stage: schedule.stages[lastStageIndex(step)].name,
@@ -323,6 +338,7 @@ export class Trainer extends EventEmitter {
         out.line(reason);
         break;
       }
+      nextStep = k;
       const si = schedule.stageIndexAt(k);
       const stage = schedule.stages[si];
       if (si !== earlyStopStage) {
@@ -366,7 +382,8 @@ export class Trainer extends EventEmitter {
         const what = `non-finite ${r.loss !== null && !Number.isFinite(r.loss) ? `loss (${r.loss})` : `gradient norm (${r.gradNorm})`} at step ${step}`;
         if (config.TRAIN.ON_NONFINITE === 'stop') {
           status = 'non_finite_loss';
-          reason = `${what}: the update was not applied and training stopped (TRAIN.ON_NONFINITE: skip would skip such steps); the last checkpoint is intact`;
+          const kept = lastSaved >= 0 ? `the last checkpoint (step ${lastSaved}) is intact` : 'no checkpoint was written';
+          reason = `${what}: the update was not applied and training stopped (TRAIN.ON_NONFINITE: skip would skip such steps); ${kept}`;
           this.emit('earlyStop', { step, code: 'non_finite_loss', reason });
           out.line(reason);
           break;
@@ -402,12 +419,10 @@ export class Trainer extends EventEmitter {
           }
         }
         stopNow = earlyStop.check({ step, metrics: v ?? undefined, loss: meanOf(epochLoss), lr: lrBuf[0], gradNorm: lastGradNorm ?? undefined });
-        if (stopNow) {
-          status = 'early_stopped';
-          reason = stopNow;
-          this.emit('earlyStop', { step, code: earlyStop.stopCode ?? 'unknown', reason: stopNow });
-        }
+        if (stopNow) this.emit('earlyStop', { step, code: earlyStop.stopCode ?? 'unknown', reason: stopNow });
       }
+      // An early stop in stage 1 ends pretraining, not the run: stage 2 starts at its first step.
+      const next = stopNow !== null && stage.name === 'stage1' ? schedule.stages[si + 1] : undefined;
 
       if (flags & EVENT.EPOCH_END) {
         out.endEpoch();
@@ -422,8 +437,22 @@ export class Trainer extends EventEmitter {
         if (native.device() !== 'cpu') native.emptyCache();
       }
 
-      if (stopNow !== null) out.line(`early stop at step ${step}: ${stopNow}`);
-      if (flags & EVENT.CHECKPOINT || stopNow !== null || step === T) await saveAt(step, stopNow, monitored);
+      if (next) {
+        out.line(`stage 1 stopped early at step ${step}: ${stopNow}; stage 2 starts (steps ${next.start + 1}–${next.end})`);
+        logLoss = { sum: 0, count: 0 };
+        epochLoss = { sum: 0, count: 0 };
+        nextStep = next.start;
+        await saveAt(step, null, monitored);
+        k = next.start - 1;
+        continue;
+      }
+      if (stopNow !== null) {
+        status = 'early_stopped';
+        reason = stopNow;
+        out.line(`early stop at step ${step}: ${stopNow}`);
+      }
+      // A stage's end is always saved: --skip-stage1 --resume-from starts stage 2 from it.
+      if (flags & (EVENT.CHECKPOINT | EVENT.STAGE_END) || stopNow !== null || step === T) await saveAt(step, stopNow, monitored);
       if (stopNow !== null) break;
     }
     return this.result(run, status, reason, step, metrics);
@@ -456,7 +485,7 @@ export class Trainer extends EventEmitter {
     if (flags & EVENT.VALIDATION) passes.push({ split: 'val', masked: [] });
     if (hasMeta && flags & EVENT.MASK_META_VALIDATION) passes.push({ split: 'val_mask_meta', masked: plan.data.metaComponents.map((c) => c.name) });
     if (hasMeta && flags & EVENT.PARTIAL_MASK_META_VALIDATION) {
-      for (const combo of run.config.SCHEDULE.VALIDATION.PARTIAL_MASK_META.WHITELIST) passes.push({ split: `val_partial_mask_meta/${comboName(combo)}`, masked: combo });
+      for (const combo of run.schedule.eventPlan.partialCombinations) passes.push({ split: `val_partial_mask_meta/${comboName(combo)}`, masked: combo });
     }
     if (hasMeta && flags & EVENT.EXHAUSTIVE_META_VALIDATION) {
       for (const combo of run.schedule.eventPlan.exhaustiveCombinations) passes.push({ split: `val_exhaustive/${comboName(combo)}`, masked: combo });
@@ -472,6 +501,17 @@ export class Trainer extends EventEmitter {
       run.metricsLog.append(record);
       this.emit('validation', { step, epoch, split: p.split, metrics: m });
       if (p.split === 'val') plain = Object.fromEntries(Object.entries(m).map(([n, v]) => [`val_${n}`, v]));
+    }
+    if (plain && !this.checkedMetricNames) {
+      // A mistyped metric name would silently disable early stopping, best and plateau.
+      this.checkedMetricNames = true;
+      const have = Object.keys(plain);
+      const es = run.config.TRAIN.EARLY_STOP;
+      if (!have.includes(es.METRIC) && (es.ACTIVE || run.config.SCHEDULE.CHECKPOINT.KEEP_TOP_N > 0)) {
+        this.warn(run, `TRAIN.EARLY_STOP.METRIC ${es.METRIC} is not a validation metric of this run (${have.join(', ')}): early stopping and best / top-N checkpoints ignore it`);
+      }
+      const pm = run.schedule.createPlateau(run.schedule.stageIndexAt(Math.max(0, step - 1)))?.spec.metric;
+      if (pm !== undefined && !have.includes(pm)) this.warn(run, `the plateau scheduler's METRIC ${pm} is not a validation metric of this run (${have.join(', ')}): the LR is never reduced`);
     }
     return plain;
   }

@@ -18,8 +18,9 @@ export interface TrainOptions {
   /** Aborting stops the run before the next optimizer step and leaves a resumable checkpoint. */
   signal?: AbortSignal;
   /**
-   * Console output: progress bar / plain lines / nothing. Default for the library: 'none' (a
-   * service has its own logs; listen to the events instead). The CLI passes LOGGING.PROGRESS.
+   * Console output: 'bar' / 'plain' progress, or 'none' (no progress, but messages such as the
+   * epoch lines and saved checkpoints). Absent (the library's default): nothing at all — a
+   * service has its own logs and listens to the events. The CLI passes LOGGING.PROGRESS.
    */
   progress?: ProgressMode;
   /** Where console output goes (default process.stderr). */

@@ -80,6 +80,25 @@ describeNative('train-native train (CLI)', () => {
     expect(readFileSync(join(runDir, 'checkpoints', 'step-00000512', 'model.safetensors')).equals(before)).toBe(true);
   });
 
+  test('--run-dir into an earlier run without resuming is refused, and the run is left alone', () => {
+    const r = trainCli(['train', '--run-dir', runDir, '--epochs', '1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/holds an earlier run: continue it with --auto-resume/);
+    expect(checkpointNames(runDir)).toEqual(['step-00000448', 'step-00000512']);
+  });
+
+  test.each([
+    [['--set', 'DATA.SOURCE=synthetic:regression', '--set', 'MODEL.TASK=regression', '--set', 'SCHEDULE.MIXUP.PROB.ENABLED=true', '--set', 'SCHEDULE.MIXUP.PROB.START_PROB=1', '--set', 'SCHEDULE.MIXUP.PROB.END_PROB=1'], /SCHEDULE\.MIXUP\.PROB\.ENABLED: mixup mixes samples within groups, but the training data has none/],
+    [['--set', 'DATA.META_COMPONENTS=[A]'], /DATA\.META_COMPONENTS: metadata components feed the transformer/],
+    [['--set', 'MODEL.TYPE=transformer'], /MODEL\.TYPE: transformer needs token sequences/],
+  ])('config combinations training cannot run fail before anything is written: %j', (args, pattern) => {
+    const dir = tmpDir('tn-combo-');
+    const r = trainCli(['train', '--set', `EXPERIMENT.OUTPUT_DIR=${dir}`, ...args]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(pattern);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   test('train-native plot draws the run', () => {
     const r = trainCli(['plot', runDir]);
     expect(r.status).toBe(0);

@@ -13,8 +13,8 @@ import { checkpointNames, readJsonLines, smallConfig, spawnCli, tensors, tmpDir,
 /** Dropout, mixup, meta-masking and a plateau scheduler: every kind of state a resume must restore. */
 function richConfig(out: string): Record<string, unknown> {
   return smallConfig(out, {
-    DATA: { META_COMPONENTS: ['TEMPORAL', 'SPATIAL'] },
-    MODEL: { DROPOUT: 0.2 },
+    DATA: { SOURCE: 'synthetic:sequence', BLOCK_SIZE: 8, META_COMPONENTS: ['TEMPORAL', 'SPATIAL'] },
+    MODEL: { TYPE: 'transformer', D_MODEL: 16, NUM_HEADS: 2, NUM_LAYERS: 1, TOKEN_LIMIT: 8, DROPOUT: 0.2 },
     LR_SCHEDULER: { NAME: 'plateau', PATIENCE: 0, FACTOR: 0.5 },
     TRAIN: { EPOCHS: 2, EARLY_STOP: { ACTIVE: true, PATIENCE_EPOCHS: 5 } },
     SCHEDULE: {

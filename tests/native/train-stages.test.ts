@@ -82,4 +82,28 @@ describeNative('two-stage training', () => {
     expect(Math.max(...lrs)).toBeLessThanOrEqual(0.02);
     expect(Math.max(...lrs)).toBeGreaterThan(0.01);
   });
+
+  test('an early stop in stage 1 ends pretraining, not the run: stage 2 starts at its first step', async () => {
+    const out = tmpDir();
+    const runDir = join(out, 'run');
+    const cfg = twoStage(out, { FREEZE_BASE: true });
+    (cfg.TRAIN as Record<string, unknown>).EPOCHS = 5;
+    (cfg.TRAIN as Record<string, unknown>).EARLY_STOP = { ACTIVE: true, PATIENCE_STEPS: SPE, MIN_DELTA: 100 };
+    (cfg.STAGES as { STAGE1: Record<string, unknown> }).STAGE1.EPOCHS = 3;
+    const { Trainer } = await import('../../lib/train');
+    const t = new Trainer({ config: validateConfig(cfg), runDir });
+    const steps: number[] = [];
+    const stages: string[] = [];
+    t.on('step', (e) => steps.push(e.step));
+    t.on('stage', (e) => stages.push(`${e.stage}@${e.step}`));
+    const r = await t.run();
+    // Stage 1 (steps 1-24) stops at 16: patience 8 steps without a 100 improvement after step 8.
+    expect(steps.slice(14, 18)).toEqual([15, 16, 25, 26]);
+    expect(stages).toEqual(['stage1@0', `stage2@${3 * SPE}`]);
+    const st = JSON.parse(require('fs').readFileSync(join(runDir, 'checkpoints', step(2 * SPE), 'trainer_state.json'), 'utf8')) as { nextStep: number; stopReason: unknown };
+    expect(st).toMatchObject({ nextStep: 3 * SPE, stopReason: null });
+    // Stage 2 watches its own metric from scratch and stops by the same rule 8 steps after its first validation.
+    expect(r.status).toBe('early_stopped');
+    expect(r.step).toBe(5 * SPE);
+  });
 });

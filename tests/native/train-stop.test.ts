@@ -100,4 +100,18 @@ describeNative('retention keeps exactly the union of the KEEP_TOP_N best and KEE
     const best = [...all].sort((a, b) => a.loss - b.loss)[0];
     if (top > 0) expect(readFileSync(join(runDir, 'checkpoints', 'best'), 'utf8').trim()).toBe(best.name);
   });
+
+  test('a monitored metric that validation never produces is reported once', async () => {
+    const out = tmpDir();
+    const config = validateConfig(smallConfig(out, { TRAIN: { EARLY_STOP: { METRIC: 'val_acc' } } }));
+    const { Trainer } = await import('../../lib/train');
+    const t = new Trainer({ config, runDir: join(out, 'run') });
+    const warnings: string[] = [];
+    t.on('warning', (w) => warnings.push(w));
+    const r = await t.run();
+    expect(r.best).toBeNull();
+    expect(warnings.filter((w) => w.includes('val_acc'))).toEqual([
+      'TRAIN.EARLY_STOP.METRIC val_acc is not a validation metric of this run (val_loss, val_accuracy): early stopping and best / top-N checkpoints ignore it',
+    ]);
+  });
 });

@@ -72,7 +72,7 @@ export function defaultConfig(): TrainNativeConfig {
         PARTIAL_MASK_META: { ENABLED: false, WHITELIST: [] },
         FINAL_EPOCH: { EXHAUSTIVE_PARTIAL_META_VALIDATION: false, EXHAUSTIVE_META_COMPONENTS: [] },
       },
-      CHECKPOINT: { KEEP_TOP_N: 0, KEEP_LAST_N: 2 },
+      CHECKPOINT: { KEEP_TOP_N: 1, KEEP_LAST_N: 2 },
       META_MASKING: {
         ENABLED: false,
         START_PROB: 0,
