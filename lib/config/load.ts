@@ -81,7 +81,8 @@ export function parseConfigText(text: string, opts: { file?: string; sets?: stri
     const setHere = new Map<string, string>();
     for (const o of layer) {
       applyOverride(raw as Record<string, unknown>, o.path, o.value, o.label, setHere);
-      setHere.set(o.path, o.label);
+      // Unsetting a key (`--set KEY=null`) makes room for a rival; only values can conflict.
+      if (o.value !== null) setHere.set(o.path, o.label);
       origins.set(o.path, o.label);
     }
   }

@@ -295,6 +295,12 @@ describe('--set', () => {
     );
   });
 
+  test('unsetting a member (KEY=null) and setting its rival in the same layer is no conflict', () => {
+    const c = parseConfigText('DATA:\n  VAL_PATH: v\n', { sets: ['DATA.VAL_PATH=null', 'DATA.VAL_FRACTION=0.2'] });
+    expect(c.DATA.VAL_PATH).toBeUndefined();
+    expect(c.DATA.VAL_FRACTION).toBe(0.2);
+  });
+
   test('numeric strings in the file and from --set', () => {
     const c = parseConfigText('LR_SCHEDULER:\n  BASE_LR: "5e-5"\n  MIN_LR: 5e-7\n', { sets: ['TRAIN.EPOCHS="4"'] });
     expect(c.LR_SCHEDULER.BASE_LR).toBe(5e-5);
