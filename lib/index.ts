@@ -65,7 +65,7 @@ export {
 } from './checkpoint/safetensors';
 export type { SafetensorsFile, SafetensorsTensor } from './checkpoint/safetensors';
 
-export { train, Trainer } from './train';
+export * from './train';
 export type {
   TrainOptions,
   TrainResult,

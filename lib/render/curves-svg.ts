@@ -8,6 +8,7 @@
  */
 import { escapeXml, tickLabel } from './svg';
 import { extent, niceStep } from './format';
+import { minMaxIndices } from './downsample';
 
 export interface CurvePoint {
   step: number;
@@ -54,24 +55,7 @@ function usable(points: CurvePoint[], positive: boolean): CurvePoint[] {
 export function downsamplePoints(points: CurvePoint[], maxPoints: number): CurvePoint[] {
   const limit = Math.max(4, Math.floor(maxPoints));
   if (points.length <= limit) return points;
-  const out: CurvePoint[] = [points[0]];
-  const buckets = Math.floor((limit - 2) / 2);
-  const n = points.length;
-  for (let b = 0; b < buckets; b++) {
-    const from = Math.floor((b * n) / buckets);
-    const to = Math.floor(((b + 1) * n) / buckets);
-    if (to <= from) continue;
-    let iMin = from;
-    let iMax = from;
-    for (let k = from + 1; k < to; k++) {
-      if (points[k].value < points[iMin].value) iMin = k;
-      if (points[k].value > points[iMax].value) iMax = k;
-    }
-    out.push(points[Math.min(iMin, iMax)]);
-    if (iMin !== iMax) out.push(points[Math.max(iMin, iMax)]);
-  }
-  out.push(points[n - 1]);
-  return out;
+  return minMaxIndices(points.length, limit, (i) => points[i].value).map((i) => points[i]);
 }
 
 /** A y-axis: value → pixel, and its ticks. */

@@ -10,6 +10,7 @@
 import type { ScheduleJson } from '../schedule/json-types';
 import { extent, niceStep } from './format';
 import { EVENT_KINDS } from './events';
+import { minMaxIndices } from './downsample';
 
 export interface SvgOptions {
   title?: string;
@@ -77,29 +78,10 @@ export function downsampleSteps(values: ArrayLike<number>, maxPoints = 2000, sta
     return { x, y };
   }
 
-  const buckets = Math.floor((limit - 2) / 2);
-  x.push(0);
-  y.push(values[0]);
-  for (let b = 0; b < buckets; b++) {
-    const from = Math.floor((b * n) / buckets);
-    const to = Math.floor(((b + 1) * n) / buckets);
-    if (to <= from) continue;
-    let iMin = from;
-    let iMax = from;
-    for (let k = from + 1; k < to; k++) {
-      if (values[k] < values[iMin]) iMin = k;
-      if (values[k] > values[iMax]) iMax = k;
-    }
-    const [a, c] = iMin <= iMax ? [iMin, iMax] : [iMax, iMin];
-    x.push(a);
-    y.push(values[a]);
-    if (c !== a) {
-      x.push(c);
-      y.push(values[c]);
-    }
+  for (const k of minMaxIndices(n, limit, (i) => values[i])) {
+    x.push(k);
+    y.push(values[k]);
   }
-  x.push(n - 1);
-  y.push(values[n - 1]);
   return { x, y };
 }
 

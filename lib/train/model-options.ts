@@ -5,17 +5,11 @@
  */
 import { ConfigError } from '../config/errors';
 import type { TrainNativeConfig } from '../config/types';
+import type { ModelDims } from '../data';
 import type { NativeTrainerOptions } from '../native/types';
 
 /** What inferModelDims (lib/data) found; config values already won where set. */
-export interface ModelDims {
-  inputDim?: number;
-  numClasses?: number;
-  outputDim?: number;
-  vocabSize?: number;
-  metaDim: number;
-  seqLen?: number;
-}
+export type { ModelDims };
 
 export interface ModelPlan {
   native: NativeTrainerOptions;

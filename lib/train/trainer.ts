@@ -320,6 +320,7 @@ export class Trainer extends EventEmitter {
     };
 
     const lrBuf = new Float64Array(groups.length);
+    const onCpu = native.device() === 'cpu';
     let trainability: Trainability | null = null;
     let stageIndex = -1;
     let status: RunStatus = 'completed';
@@ -373,7 +374,7 @@ export class Trainer extends EventEmitter {
       const batches = batchesForStep(run.batchPlan, k, stage.name);
       const flags = schedule.eventsAt(k + 1);
       // Reading the loss back syncs the device: every step on CPU (free), logging steps on GPU.
-      const readLoss = native.device() === 'cpu' || (flags & (EVENT.LOG_STEP | EVENT.LOG_CONSOLE | EVENT.EPOCH_END | EVENT.VALIDATION)) !== 0;
+      const readLoss = onCpu || (flags & (EVENT.LOG_STEP | EVENT.LOG_CONSOLE | EVENT.EPOCH_END | EVENT.VALIDATION)) !== 0;
       const r = await native.step(batches, { lrs, readLoss, skipNonFinite: true });
       step = k + 1;
       const nonFinite = r.skipped || (r.loss !== null && !Number.isFinite(r.loss));
@@ -434,7 +435,7 @@ export class Trainer extends EventEmitter {
         run.tb?.flush();
         await run.metricsLog.flush();
         epochLoss = { sum: 0, count: 0 };
-        if (native.device() !== 'cpu') native.emptyCache();
+        if (!onCpu) native.emptyCache();
       }
 
       if (next) {
