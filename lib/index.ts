@@ -66,18 +66,6 @@ export {
 export type { SafetensorsFile, SafetensorsTensor } from './checkpoint/safetensors';
 
 export * from './train';
-export type {
-  TrainOptions,
-  TrainResult,
-  RunStatus,
-  TrainerEvents,
-  StartEvent,
-  StepEvent,
-  ValidationEvent,
-  CheckpointEvent,
-  EarlyStopEvent,
-  StageEvent,
-} from './train';
 
 export { loadCheckpoint, findResumeCheckpoint, verifyCheckpoint, CheckpointError } from './checkpoint';
 export type { LoadedCheckpoint, CheckpointInfo } from './checkpoint';

@@ -9,7 +9,8 @@
  * - On resume, lines with step > resumeStep (written after the checkpoint we resume from) are
  *   dropped first, by an atomic rewrite, so a resumed run's file equals an uninterrupted run's.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'fs';
+import { existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'fs';
+import { syncAndClose } from './fd';
 
 export type MetricsRecord = { step: number; epoch: number; split: string } & Record<string, number | string | null>;
 
@@ -46,12 +47,7 @@ function rewriteKeeping(path: string, keep: (r: MetricsRecord) => boolean): void
   }
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
-  const fd = openSync(tmp, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  syncAndClose(openSync(tmp, 'r+'));
   renameSync(tmp, path);
 }
 
@@ -100,11 +96,7 @@ export class MetricsLog {
     if (this.fd === null) return;
     const fd = this.fd;
     this.fd = null;
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    syncAndClose(fd);
   }
 }
 

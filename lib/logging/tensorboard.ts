@@ -5,7 +5,8 @@
  * run must never append to or rewrite an old one. Records are buffered in memory and written with
  * one write per flush(); synchronous fs is fine because writes happen only at logging intervals.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'fs';
+import { mkdirSync, openSync, readFileSync, writeSync } from 'fs';
+import { syncAndClose } from './fd';
 import { hostname as osHostname } from 'os';
 import { join } from 'path';
 import { computeHistogram } from './histogram';
@@ -117,11 +118,7 @@ export class TensorBoardWriter {
     this.flush();
     const fd = this.fd;
     this.fd = null;
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    syncAndClose(fd);
   }
 }
 

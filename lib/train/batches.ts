@@ -8,7 +8,7 @@
  * one would, with no sampler or augmentation state to save.
  */
 import type { TrainNativeConfig } from '../config/types';
-import { applyMetaMasking, applyMixup, rngFor, type DataBatch, type Dataset, type EpochSampler } from '../data';
+import { applyMetaMasking, applyMixup, rngFor, type DataBatch, type Dataset, type EpochSampler, type Rng } from '../data';
 import type { NativeBatch } from '../native/types';
 import type { Schedule } from '../schedule';
 import { maskTokens } from './masked-tokens';
@@ -48,6 +48,13 @@ export function toNativeBatch(b: DataBatch, objective: 'supervised' | 'masked_to
   return out;
 }
 
+/** Stage 1's batch: tokens with MASK_PROB of them hidden behind [MASK], targets only there. */
+export function maskedTokenBatch(b: DataBatch, maskTokenId: number | null, maskProb: number, rng: Rng): NativeBatch {
+  if (!b.tokens || maskTokenId === null) throw new Error('stage 1 needs token data and a [MASK] id');
+  const m = maskTokens(b.tokens, b.batchSize, maskTokenId, maskProb, rng);
+  return { ...toNativeBatch(b, 'masked_tokens'), tokens: m.tokens, targets: m.targets };
+}
+
 export function batchesForStep(plan: BatchPlan, k: number, stageName: string): NativeBatch[] {
   const { config, schedule, data, sampler } = plan;
   const seed = config.EXPERIMENT.SEED;
@@ -62,12 +69,7 @@ export function batchesForStep(plan: BatchPlan, k: number, stageName: string): N
   for (let j = 0; j < count; j++) {
     const batch = data.gather(sampler.batchIndices(epoch, first + j));
     if (stage1) {
-      if (!batch.tokens || plan.maskTokenId === null) throw new Error('stage 1 needs token data');
-      const m = maskTokens(batch.tokens, batch.batchSize, plan.maskTokenId, config.STAGES.STAGE1.MASK_PROB, rngFor(seed, k, STREAM.MASK_TOKENS, j));
-      const nb = toNativeBatch(batch, 'masked_tokens');
-      nb.tokens = m.tokens;
-      nb.targets = m.targets;
-      out.push(nb);
+      out.push(maskedTokenBatch(batch, plan.maskTokenId, config.STAGES.STAGE1.MASK_PROB, rngFor(seed, k, STREAM.MASK_TOKENS, j)));
       continue;
     }
     if (mixupProb > 0) {

@@ -7,8 +7,7 @@
  */
 import { metaMaskFor, rngFor, sequentialBatches, type Dataset } from '../data';
 import type { EvalResult, NativeBatch, NativeTrainerInstance } from '../native/types';
-import { STREAM, toNativeBatch } from './batches';
-import { maskTokens } from './masked-tokens';
+import { maskedTokenBatch, STREAM, toNativeBatch } from './batches';
 
 export interface EvalPlan {
   data: Dataset;
@@ -75,11 +74,7 @@ export async function evaluateSplit(
     const b = data.gather(batches[i]);
     let nb: NativeBatch;
     if (opts.stage1) {
-      if (!b.tokens || plan.maskTokenId === null) throw new Error('stage 1 validation needs token data');
-      const m = maskTokens(b.tokens, b.batchSize, plan.maskTokenId, plan.maskProb, rngFor(plan.seed, 0, STREAM.VAL_MASK_TOKENS, i));
-      nb = toNativeBatch(b, 'masked_tokens');
-      nb.tokens = m.tokens;
-      nb.targets = m.targets;
+      nb = maskedTokenBatch(b, plan.maskTokenId, plan.maskProb, rngFor(plan.seed, 0, STREAM.VAL_MASK_TOKENS, i));
     } else {
       const mask = b.meta && opts.maskedComponents.length > 0 ? metaMaskFor(data.metaComponents, [...opts.maskedComponents], b.batchSize, data.metaDim) : undefined;
       nb = toNativeBatch(b, 'supervised', mask);

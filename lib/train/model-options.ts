@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../config/errors';
 import type { TrainNativeConfig } from '../config/types';
-import type { ModelDims } from '../data';
+import { metaMaskFor, validateMetaMasking, type Dataset, type ModelDims } from '../data';
 import type { NativeTrainerOptions } from '../native/types';
 
 /** What inferModelDims (lib/data) found; config values already won where set. */
@@ -41,6 +41,24 @@ export function checkTrainable(config: TrainNativeConfig): void {
   if (config.DIST.WORLD_SIZE > 1) {
     throw new ConfigError('multi-process training is not available yet: DIST.WORLD_SIZE must be 1', 'DIST.WORLD_SIZE');
   }
+}
+
+/** What the config asks of the data that only the loaded data can answer (groups, component names). */
+export function checkDataFits(config: TrainNativeConfig, train: Dataset): void {
+  const sched = config.SCHEDULE;
+  if (sched.MIXUP.PROB.ENABLED && !train.hasGroups) {
+    throw new ConfigError(
+      'mixup mixes samples within groups, but the training data has none (npy: groups.npy or DATA.GROUPS; csv: the DATA.GROUPS column; ' +
+        'synthetic classification / sequence with META_COMPONENTS: the class)',
+      'SCHEDULE.MIXUP.PROB.ENABLED',
+    );
+  }
+  // Component names in the masking whitelists are checked now, not at the first step that masks.
+  const comps = train.metaComponents;
+  if (comps.length === 0) return;
+  validateMetaMasking(comps, sched.META_MASKING.PARTIAL.WHITELIST, sched.META_MASKING.PARTIAL.WEIGHTS);
+  for (const combo of sched.VALIDATION.PARTIAL_MASK_META.WHITELIST) metaMaskFor(comps, combo, 1, train.metaDim);
+  metaMaskFor(comps, sched.VALIDATION.FINAL_EPOCH.EXHAUSTIVE_META_COMPONENTS, 1, train.metaDim, 'SCHEDULE.VALIDATION.FINAL_EPOCH.EXHAUSTIVE_META_COMPONENTS');
 }
 
 export function planModel(config: TrainNativeConfig, dims: ModelDims): ModelPlan {

@@ -10,7 +10,7 @@ import type { StageSpan } from '../schedule/lr/plan';
 
 /** Globs for NativeTrainer.setTrainable, applied in order after everything is made trainable. */
 export interface Trainability {
-  /** A short description for logs: "encoder frozen", "top 2 of 4 blocks thawed", "all". */
+  /** For logs ("encoder frozen", "top 2 of 4 blocks thawed"); distinct labels = distinct states. */
   label: string;
   frozen: string[];
   thawed: string[];
@@ -35,8 +35,4 @@ export function trainabilityAt(config: TrainNativeConfig, stage: StageSpan, step
   for (let i = layers - j; i < layers; i++) thawed.push(`encoder.layers.${i}.*`);
   if (j >= 1) thawed.push('encoder.ln_f.*');
   return { label: j === 0 ? 'encoder frozen (head only)' : `top ${j} of ${layers} blocks thawed`, frozen: ['encoder.*'], thawed };
-}
-
-export function sameTrainability(a: Trainability | null, b: Trainability): boolean {
-  return a !== null && a.label === b.label && a.frozen.join() === b.frozen.join() && a.thawed.join() === b.thawed.join();
 }

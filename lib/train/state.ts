@@ -8,6 +8,7 @@
  * lib/train/batches.ts), so the step is their state.
  */
 import { createHash } from 'crypto';
+import { CheckpointError } from '../checkpoint';
 import type { TrainNativeConfig } from '../config/types';
 import type { EarlyStopState, PlateauState } from '../schedule';
 
@@ -81,9 +82,10 @@ export function metricsFromJson(m: Record<string, number | null> | undefined): R
 /** Checks the fields the loop relies on; a checkpoint from elsewhere gets a clear error. */
 export function parseTrainerState(raw: Record<string, unknown>, where: string): TrainerState {
   const s = raw as Partial<TrainerState>;
-  const bad = (what: string) => new Error(`${where}: trainer_state.json ${what}; is this a train-native checkpoint?`);
+  const bad = (what: string) => new CheckpointError(`${where}: trainer_state.json ${what}; is this a train-native checkpoint?`);
   if (s.format !== TRAINER_STATE_FORMAT) throw bad(`has format ${String(s.format)}, expected ${TRAINER_STATE_FORMAT}`);
   if (typeof s.step !== 'number' || !Number.isInteger(s.step) || s.step < 0) throw bad('has no valid step');
+  if (typeof s.nextStep !== 'number' || !Number.isInteger(s.nextStep) || s.nextStep < s.step) throw bad('has no valid nextStep');
   if (!s.rng || typeof s.rng.native !== 'string') throw bad('has no RNG state');
   if (!s.earlyStop || !s.logLoss || !s.epochLoss) throw bad('misses the early-stop or loss state');
   return s as TrainerState;

@@ -13,10 +13,9 @@
 import { EventEmitter } from 'events';
 import { relative, resolve } from 'path';
 import { loadConfig, resolvedConfigToYaml } from '../config';
-import { ConfigError } from '../config/errors';
 import type { TrainNativeConfig } from '../config/types';
 import { CheckpointStore, prepareRunDir, runDirLayout, writeFileAtomic, type CheckpointMetric } from '../checkpoint';
-import { EpochSampler, inferModelDims, loadData, metaMaskFor, validateMetaMasking, type Dataset } from '../data';
+import { EpochSampler, inferModelDims, loadData, type Dataset } from '../data';
 import { createConsoleReporter, formatEpochLine, MetricsLog, TensorBoardWriter, type ConsoleReporter, type MetricsRecord } from '../logging';
 import { createTrainer } from '../native';
 import type { NativeTrainerInstance, TensorEntry } from '../native/types';
@@ -24,9 +23,9 @@ import { renderSummaryOfSchedule } from '../render';
 import { buildSchedule, EVENT, resolveMode, type EarlyStopping, type PlateauScheduler, type Schedule } from '../schedule';
 import { batchesForStep, type BatchPlan } from './batches';
 import { comboName, evaluateSplit, type EvalPlan } from './evaluate';
-import { checkTrainable, planModel } from './model-options';
+import { checkDataFits, checkTrainable, planModel } from './model-options';
 import { locateRun, type RunLocation } from './run-location';
-import { sameTrainability, trainabilityAt, type Trainability } from './stages';
+import { trainabilityAt, type Trainability } from './stages';
 import {
   configHash,
   finiteOrNull,
@@ -48,6 +47,8 @@ interface Run {
   train: Dataset;
   val: Dataset | null;
   location: RunLocation;
+  /** trainer_state.json of the checkpoint being resumed, parsed once. */
+  resumeState: TrainerState | null;
   native: NativeTrainerInstance;
   batchPlan: BatchPlan;
   evalPlan: EvalPlan | null;
@@ -148,21 +149,7 @@ export class Trainer extends EventEmitter {
     checkTrainable(config);
     const data = loadData(config, { baseDir: cwd });
     const dims = inferModelDims(config, data.train, data.val);
-    if (config.SCHEDULE.MIXUP.PROB.ENABLED && !data.train.hasGroups) {
-      throw new ConfigError(
-        'mixup mixes samples within groups, but the training data has none (npy: groups.npy or DATA.GROUPS; csv: the DATA.GROUPS column; ' +
-          'synthetic classification / sequence with META_COMPONENTS: the class)',
-        'SCHEDULE.MIXUP.PROB.ENABLED',
-      );
-    }
-    // Component names in the masking whitelists are checked now, not at the first step that masks.
-    const comps = data.train.metaComponents;
-    const sched = config.SCHEDULE;
-    if (comps.length > 0) {
-      validateMetaMasking(comps, sched.META_MASKING.PARTIAL.WHITELIST, sched.META_MASKING.PARTIAL.WEIGHTS);
-      for (const combo of sched.VALIDATION.PARTIAL_MASK_META.WHITELIST) metaMaskFor(comps, combo, 1, data.train.metaDim);
-      metaMaskFor(comps, sched.VALIDATION.FINAL_EPOCH.EXHAUSTIVE_META_COMPONENTS, 1, data.train.metaDim, 'SCHEDULE.VALIDATION.FINAL_EPOCH.EXHAUSTIVE_META_COMPONENTS');
-    }
+    checkDataFits(config, data.train);
     const schedule = buildSchedule(config, { trainSamples: data.train.size });
     const location = await locateRun(config, cwd, o.runDir);
     const model = planModel(config, dims);
@@ -172,7 +159,8 @@ export class Trainer extends EventEmitter {
       await prepareRunDir(location.runDir);
       await writeFileAtomic(layout.config, resolvedConfigToYaml(config));
       await writeFileAtomic(layout.scheduleSummary, renderSummaryOfSchedule(schedule));
-      const resumeStep = location.resume ? parseTrainerState(location.resume.trainerState, location.resume.info.dir).step : -1;
+      const resumeState = location.resume ? parseTrainerState(location.resume.trainerState, location.resume.info.dir) : null;
+      const resumeStep = resumeState ? resumeState.step : -1;
       const metricsLog = await MetricsLog.open(layout.metrics, { resumeStep });
       const tb = config.LOGGING.TENSORBOARD ? TensorBoardWriter.open(layout.tensorboard) : null;
       if (tb && resumeStep > 0) tb.addSessionStart(resumeStep);
@@ -185,6 +173,7 @@ export class Trainer extends EventEmitter {
         train: data.train,
         val: data.val,
         location,
+        resumeState,
         native,
         batchPlan: {
           config,
@@ -236,9 +225,10 @@ export class Trainer extends EventEmitter {
     out.line(run.dataDescription);
     for (const w of schedule.warnings) this.warn(run, w);
 
-    if (location.resume) {
-      const st = parseTrainerState(location.resume.trainerState, location.resume.info.dir);
-      if (st.configHash !== configHash(config)) {
+    const hash = configHash(config);
+    const st = run.resumeState;
+    if (location.resume && st) {
+      if (st.configHash !== hash) {
         this.warn(run, `the config differs from the one checkpoint ${location.resume.info.name} was trained with; continuing with the new one`);
       }
       await native.setState(location.resume.model);
@@ -255,7 +245,7 @@ export class Trainer extends EventEmitter {
       epochLoss = { ...st.epochLoss };
       lastGradNorm = st.lastGradNorm;
       metrics = metricsFromJson(st.metrics);
-      startStep = st.nextStep ?? st.step;
+      startStep = st.nextStep;
       lastSaved = st.step;
       if (st.stopReason !== null || st.step >= T) {
         const reason = st.stopReason ?? `the run already finished all ${T} steps`;
@@ -267,21 +257,20 @@ export class Trainer extends EventEmitter {
       out.line(`loaded ${loaded.length} stage-1 encoder tensors from ${location.initEncoderFrom.info.dir}`);
     }
 
-    const params = native.parameters();
-    this.emit('start', {
-      runDir: location.runDir,
-      totalSteps: T,
-      stepsPerEpoch: spe,
-      startStep,
-      resumedFrom: location.resume?.info.name ?? null,
-      device: native.device(),
-      parameters: params.reduce((n, p) => n + p.numel, 0),
-    });
+    const device = native.device();
+    const onCpu = device === 'cpu';
+    const parameters = native.parameters().reduce((n, p) => n + p.numel, 0);
+    this.emit('start', { runDir: location.runDir, totalSteps: T, stepsPerEpoch: spe, startStep, resumedFrom: location.resume?.info.name ?? null, device, parameters });
     out.line(
-      `training ${config.MODEL.TYPE} (${params.reduce((n, p) => n + p.numel, 0)} parameters) on ${native.device()}: ` +
+      `training ${config.MODEL.TYPE} (${parameters} parameters) on ${device}: ` +
         `${T} steps, ${spe} per epoch, ${run.train.size} training samples → ${shownPath(location.runDir, run.cwd)}`,
     );
 
+    /** Every group's LR for the next step (the last step's once the run is over). */
+    const lrsAt = (step: number): Record<string, number> => {
+      const now = step < T ? schedule.lrInto(step, new Float64Array(groups.length), plateau) : groups.map((_, i) => schedule.lr(T - 1, i));
+      return Object.fromEntries(groups.map((g, i) => [g, now[i]]));
+    };
     const lastStageIndex = (step: number) => schedule.stageIndexAt(Math.min(Math.max(step - 1, 0), T - 1));
     const saveAt = async (step: number, stopReason: string | null, monitored: number | undefined): Promise<void> => {
       const state: TrainerState = {
@@ -303,8 +292,8 @@ export class Trainer extends EventEmitter {
         lastGradNorm,
         metrics: metricsToJson(metrics),
         monitored: monitored === undefined ? null : { name: run.monitor.name, value: finiteOrNull(monitored) },
-        lrs: Object.fromEntries(groups.map((g, i) => [g, step < T ? schedule.lrInto(step, new Float64Array(groups.length), plateau)[i] : schedule.lr(T - 1, i)])),
-        configHash: configHash(config),
+        lrs: lrsAt(step),
+        configHash: hash,
         stopReason,
         savedAt: new Date().toISOString(),
       };
@@ -320,7 +309,6 @@ export class Trainer extends EventEmitter {
     };
 
     const lrBuf = new Float64Array(groups.length);
-    const onCpu = native.device() === 'cpu';
     let trainability: Trainability | null = null;
     let stageIndex = -1;
     let status: RunStatus = 'completed';
@@ -342,12 +330,12 @@ export class Trainer extends EventEmitter {
       nextStep = k;
       const si = schedule.stageIndexAt(k);
       const stage = schedule.stages[si];
-      if (si !== earlyStopStage) {
-        earlyStop = schedule.createEarlyStopping();
-        earlyStopStage = si;
-      }
       if (si !== stageIndex) {
         stageIndex = si;
+        if (earlyStopStage !== si) {
+          earlyStop = schedule.createEarlyStopping();
+          earlyStopStage = si;
+        }
         if (plateauStage !== si) {
           plateau = schedule.createPlateau(si);
           plateauStage = plateau ? si : -1;
@@ -357,16 +345,19 @@ export class Trainer extends EventEmitter {
           out.line(`${stage.name === 'stage1' ? 'stage 1: masked-token pretraining of the encoder' : 'stage 2: supervised training'} (steps ${stage.start + 1}–${stage.end})`);
         }
       }
-      const want = trainabilityAt(config, stage, k, spe);
-      if (!sameTrainability(trainability, want)) {
-        native.setTrainable(['*'], true);
-        if (want.frozen.length) native.setTrainable(want.frozen, false);
-        if (want.thawed.length) native.setTrainable(want.thawed, true);
-        if (trainability !== null || want.frozen.length) out.line(`step ${k}: ${want.label}`);
-        trainability = want;
-      }
       const epoch = Math.floor(k / spe) + 1;
-      if (k % spe === 0 || k === startStep) out.startEpoch(epoch, schedule.timeBase.epochs, Math.min(spe, T - (epoch - 1) * spe), stage.name === 'main' ? undefined : stage.name);
+      // Stages and trainability change only at epoch boundaries (and a resume may start mid-epoch).
+      if (k % spe === 0 || k === startStep) {
+        const want = trainabilityAt(config, stage, k, spe);
+        if (trainability?.label !== want.label) {
+          native.setTrainable(['*'], true);
+          if (want.frozen.length) native.setTrainable(want.frozen, false);
+          if (want.thawed.length) native.setTrainable(want.thawed, true);
+          if (trainability !== null || want.frozen.length) out.line(`step ${k}: ${want.label}`);
+          trainability = want;
+        }
+        out.startEpoch(epoch, schedule.timeBase.epochs, Math.min(spe, T - (epoch - 1) * spe), stage.name === 'main' ? undefined : stage.name);
+      }
 
       schedule.lrInto(k, lrBuf, plateau);
       const lrs: Record<string, number> = {};
@@ -427,8 +418,7 @@ export class Trainer extends EventEmitter {
 
       if (flags & EVENT.EPOCH_END) {
         out.endEpoch();
-        const shown: Array<[string, number]> = Object.entries(metrics).filter(([n]) => n.startsWith('val_') && !n.startsWith('val_mask') && !n.startsWith('val_partial') && !n.startsWith('val_exhaustive'));
-        out.line(formatEpochLine(epoch, meanOf(epochLoss), shown, lrBuf[0]));
+        out.line(formatEpochLine(epoch, meanOf(epochLoss), Object.entries(metrics), lrBuf[0]));
         if (skippedSteps > 1) this.warn(run, `${skippedSteps} steps with a non-finite loss were skipped so far`);
         const hi = config.LOGGING.HISTOGRAM_INTERVAL_EPOCHS;
         if (run.tb && hi > 0 && epoch % hi === 0) await this.logHistograms(run, step);
