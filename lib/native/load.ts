@@ -54,8 +54,15 @@ export function explainLoadFailure(err: unknown): NativeLoadError {
 
 let cached: { addon: NativeAddon } | { error: NativeLoadError } | undefined;
 
+/**
+ * TRAIN_NATIVE_ADDON names a .node file to load instead of the package's own build: a second
+ * build against another LibTorch (CI's pip-torch part, bench-train.js) lives beside the first.
+ */
 function attempt(): { addon: NativeAddon } | { error: NativeLoadError } {
   try {
+    const override = process.env.TRAIN_NATIVE_ADDON;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (override) return { addon: require(path.resolve(override)) as NativeAddon };
     const addon = bindings({
       bindings: 'train_native.node',
       module_root: path.resolve(__dirname, '..', '..'),
