@@ -1,12 +1,12 @@
 /**
  * The native side's public TypeScript surface: loading (isNativeAvailable, loadNative), a thin
- * validating wrapper (createTrainer) and the types. Options are checked here first so that a bad
+ * validating wrapper (createSession) and the types. Options are checked here first so that a bad
  * value names its option before native code runs (sharp's pattern); native re-checks everything.
  */
 import { types } from 'util';
 
 import { loadNative } from './load';
-import type { AttentionBenchOptions, AttentionBenchResult, BuildInfo, NativeTrainerInstance, NativeTrainerOptions, StepOptions } from './types';
+import type { AttentionBenchOptions, AttentionBenchResult, BuildInfo, NativeSession, NativeSessionHandle, NativeSessionOptions, StepOptions } from './types';
 
 export * from './types';
 export { isNativeAvailable, loadNative, nativeLoadError, NativeLoadError, explainLoadFailure } from './load';
@@ -25,7 +25,7 @@ function checkInt(v: number | undefined, name: string, min: number): void {
 }
 
 /** Checks the options bag; throws NativeOptionError naming the option. */
-export function validateTrainerOptions(o: NativeTrainerOptions): void {
+export function validateSessionOptions(o: NativeSessionOptions): void {
   const m = o.model;
   if (!m || typeof m !== 'object') throw new NativeOptionError('model is required');
   if (!['mlp', 'transformer', 'gpt'].includes(m.type)) throw new NativeOptionError(`model.type must be mlp, transformer or gpt (got ${String(m.type)})`);
@@ -55,6 +55,8 @@ function checkStepOptions(o: StepOptions): void {
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0)
       throw new NativeOptionError(`lrs['${g}'] must be a finite number >= 0 (got ${String(lr)})`);
   }
+  if (o.onNonFinite !== undefined && o.onNonFinite !== 'skip' && o.onNonFinite !== 'halt')
+    throw new NativeOptionError(`onNonFinite must be 'skip' or 'halt' (got ${String(o.onNonFinite)})`);
 }
 
 /**
@@ -75,8 +77,10 @@ function withCallerStack<T>(call: () => Promise<T>): Promise<T> {
   });
 }
 
-function wrap(t: NativeTrainerInstance): NativeTrainerInstance {
+function wrap(t: NativeSessionHandle, device: string): NativeSession {
   return {
+    device,
+    setData: (split, data) => withCallerStack(() => t.setData(split, data)),
     step: (batches, opts) => {
       try {
         checkStepOptions(opts);
@@ -91,30 +95,39 @@ function wrap(t: NativeTrainerInstance): NativeTrainerInstance {
     setState: (entries, opts) => withCallerStack(() => t.setState(entries, opts)),
     getOptimizerState: () => withCallerStack(() => t.getOptimizerState()),
     setOptimizerState: (entries) => withCallerStack(() => t.setOptimizerState(entries)),
-    setTrainable: (patterns, trainable) => t.setTrainable(patterns, trainable),
-    parameters: () => t.parameters(),
-    memoryStats: () => t.memoryStats(),
-    emptyCache: () => t.emptyCache(),
-    getRngState: () => t.getRngState(),
-    setRngState: (state) => t.setRngState(state),
-    device: () => t.device(),
+    setTrainable: (patterns, trainable) => withCallerStack(() => t.setTrainable(patterns, trainable)),
+    parameters: () => withCallerStack(() => t.parameters()),
+    memoryStats: () => withCallerStack(() => t.memoryStats()),
+    emptyCache: () => withCallerStack(() => t.emptyCache()),
+    getRngState: () => withCallerStack(() => t.getRngState()),
+    setRngState: (state) => withCallerStack(() => t.setRngState(state)),
+    clearHalt: () => withCallerStack(() => t.clearHalt()),
     dispose: () => t.dispose(),
     isDisposed: () => t.isDisposed(),
   };
 }
 
 /**
- * Builds a native trainer (loads the addon; throws NativeLoadError when it is unavailable).
- * Options are validated here first; errors carry `code` (NativeErrorCode) and, for async calls,
- * the caller's stack. Call dispose() when done: the GC does not see native memory.
+ * Starts a native session (loads the addon; rejects with NativeLoadError when it is unavailable):
+ * the model is built on the session's own thread, so the event loop is not blocked meanwhile.
+ * Options are validated here first; errors carry `code` (NativeErrorCode) and the caller's stack.
+ * Call dispose() when done: the GC does not see native memory.
  */
-export function createTrainer(options: NativeTrainerOptions): NativeTrainerInstance {
-  validateTrainerOptions(options);
+export async function createSession(options: NativeSessionOptions): Promise<NativeSession> {
+  validateSessionOptions(options);
   const addon = loadNative();
-  return wrap(new addon.NativeTrainer(options));
+  const handle = new addon.NativeSession(options);
+  try {
+    const { device } = await withCallerStack(() => handle.ready());
+    return wrap(handle, device);
+  } catch (err) {
+    await handle.dispose().catch(() => undefined);
+    throw err;
+  }
 }
 
-export function buildInfo(): BuildInfo {
+/** What the addon was built against and what it sees (devices, threads); runs off the JS thread. */
+export function buildInfo(): Promise<BuildInfo> {
   return loadNative().buildInfo();
 }
 

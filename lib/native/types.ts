@@ -1,6 +1,7 @@
 /**
  * The typed interface of the native addon (build/Release/train_native.node): options, batches,
- * results and the NativeTrainer class. Only lib/native/ loads the addon; everything else uses
+ * results and the native session (one model + optimizer, all of whose torch work runs in order on
+ * one thread the session owns). Only lib/native/ loads the addon; everything else uses
  * these types. Shapes are implied: every batch array is row-major with `batchSize` rows.
  */
 
@@ -59,7 +60,7 @@ export interface NativeParameterGroup {
   weightDecay?: number;
 }
 
-export interface NativeTrainerOptions {
+export interface NativeSessionOptions {
   model: NativeModelOptions;
   optimizer?: NativeOptimizerOptions;
   /** Parameters matching no group belong to group "default" (always present). */
@@ -95,22 +96,81 @@ export interface NativeBatch {
   objective?: 'supervised' | 'masked_tokens';
 }
 
+/**
+ * A split's arrays, uploaded once with `setData` and kept on the session's device; steps and
+ * evaluations then name rows by index (IndexedBatch). Shapes are [count, ...] row-major.
+ */
+export interface SessionData {
+  count: number;
+  /** mlp: [count, inputDim] */
+  features?: Float32Array;
+  /** transformer / gpt: [count, seqLen] */
+  tokens?: IndexArray;
+  /** classification: class ids [count]; regression: [count * outputDim] */
+  labels?: IndexArray | Float32Array;
+  /** transformer metadata [count, metaDim] */
+  meta?: Float32Array;
+}
+
+/**
+ * A batch of rows of an uploaded split plus the random decisions TypeScript made for it; the
+ * session gathers the rows and applies the decisions on its device.
+ */
+export interface IndexedBatch {
+  /** the split named in setData */
+  split: string;
+  /** row indices into the split: the batch, in order */
+  indices: Int32Array;
+  objective?: 'supervised' | 'masked_tokens';
+  /**
+   * Mixup (features, meta and regression targets; never tokens or class ids): row members[i] of
+   * the batch becomes lambda * row + (1 - lambda) * row partners[i], both read before mixing,
+   * computed in double precision and rounded to float32 (as the TypeScript reference does).
+   */
+  mixup?: { members: Int32Array; partners: Int32Array; lambda: number };
+  /** [batchSize, metaDim], 1 = keep, 0 = masked */
+  metaMask?: Float32Array;
+  /**
+   * masked_tokens: [batchSize, seqLen], 1 = the position is replaced by maskTokenId and is a
+   * target (its original token); every other target is -100.
+   */
+  tokenMask?: Uint8Array;
+  maskTokenId?: number;
+}
+
+/** What step() and evaluate() take: rows of an uploaded split, or arrays carried inline. */
+export type SessionBatch = IndexedBatch | NativeBatch;
+
 export interface StepOptions {
   /** One learning rate for every parameter group (including "default"). */
   lrs: Record<string, number>;
-  /** Read the loss and grad norm back (a device sync on GPU). Default true. */
+  /**
+   * Read the loss and grad norm back. Free on CPU (always read there); a device sync on CUDA, so
+   * the loop asks only on steps where a decision needs them. Default true.
+   */
   readLoss?: boolean;
-  /** Skip the update when the gradient norm is not finite (reads it back: a sync). */
-  skipNonFinite?: boolean;
+  /**
+   * A non-finite gradient norm never reaches the weights: the update is masked (on CUDA on the
+   * device, without a sync). 'skip' (default) carries on with the next step; 'halt' also masks
+   * every later step of this session until clearHalt(), so steps already queued behind a bad one
+   * change nothing.
+   */
+  onNonFinite?: 'skip' | 'halt';
 }
 
 export interface StepResult {
-  /** Mean loss over the micro-batches; null when readLoss was false. */
+  /** Mean loss over the micro-batches; null when not read back. */
   loss: number | null;
-  /** Total L2 gradient norm before clipping; null when readLoss was false. */
+  /** Total L2 gradient norm before clipping; null when not read back. */
   gradNorm: number | null;
-  skipped: boolean;
-  /** Optimizer steps taken so far. */
+  /**
+   * This step's gradient norm was not finite, so its update was masked; null when not read
+   * back (CUDA, readLoss false).
+   */
+  nonFinite: boolean | null;
+  /** The session was halted (an earlier 'halt' step was non-finite): this step changed nothing. */
+  halted: boolean;
+  /** Optimizer steps applied so far (masked ones included on CUDA between readbacks). */
   step: number;
   /**
    * Wall-clock split in ms: unpackMs = TypedArray copies on the JS thread, prepareMs = input checks
@@ -244,11 +304,21 @@ export type NativeErrorCode =
   | 'ERR_NATIVE_TORCH'
   | 'ERR_NATIVE_INTERNAL';
 
-export interface NativeTrainerInstance {
+/**
+ * One model, its optimizer, RNG and uploaded data, owned by one native thread: every method
+ * enqueues its work there and returns a promise, and the work runs in the order it was called.
+ * So a caller may submit step k+1 before step k has settled (pipelining) and the results are
+ * those of running them one after another.
+ */
+export interface NativeSession {
+  /** The device the session runs on ('cpu', 'cuda:0'), resolved when it was created. */
+  readonly device: string;
+  /** Uploads (or replaces) a split's arrays to the device, for IndexedBatch. */
+  setData(split: string, data: SessionData): Promise<void>;
   /** One optimizer step over one batch or 1..A micro-batches (gradient accumulation). */
-  step(batches: NativeBatch | NativeBatch[], opts: StepOptions): Promise<StepResult>;
+  step(batches: SessionBatch | SessionBatch[], opts: StepOptions): Promise<StepResult>;
   /** Eval mode, no grad: loss and metric sums. */
-  evaluate(batch: NativeBatch): Promise<EvalResult>;
+  evaluate(batch: SessionBatch): Promise<EvalResult>;
   getState(prefix?: string): Promise<TensorEntry[]>;
   /** The gradients the last step left (after clipping), by parameter name; frozen parameters have none. */
   getGradients(prefix?: string): Promise<TensorEntry[]>;
@@ -256,28 +326,34 @@ export interface NativeTrainerInstance {
   setState(entries: TensorEntry[], opts?: SetStateOptions): Promise<string[]>;
   getOptimizerState(): Promise<TensorEntry[]>;
   setOptimizerState(entries: TensorEntry[]): Promise<void>;
-  /** Returns how many parameters matched. Frozen parameters get no gradient and no update. */
-  setTrainable(patterns: string[], trainable: boolean): number;
-  parameters(): ParameterInfo[];
-  memoryStats(): MemoryStats;
-  emptyCache(): void;
-  /** The trainer's CPU generator (dropout masks) as bytes, for bit-exact resume. */
-  getRngState(): Buffer;
-  setRngState(state: Uint8Array): void;
-  device(): string;
-  /** Frees model and optimizer memory; waits for a running call. Later calls fail with ERR_NATIVE_DISPOSED. */
-  dispose(): void;
+  /** Resolves to how many parameters matched. Frozen parameters get no gradient and no update. */
+  setTrainable(patterns: string[], trainable: boolean): Promise<number>;
+  parameters(): Promise<ParameterInfo[]>;
+  memoryStats(): Promise<MemoryStats>;
+  emptyCache(): Promise<void>;
+  /** The session's CPU generator (dropout masks) as bytes, for bit-exact resume. */
+  getRngState(): Promise<Buffer>;
+  setRngState(state: Uint8Array): Promise<void>;
+  /** Ends a halt (StepOptions.onNonFinite 'halt'): later steps update the weights again. */
+  clearHalt(): Promise<void>;
+  /** Frees model, optimizer and data memory after the queued work; later calls fail with ERR_NATIVE_DISPOSED. */
+  dispose(): Promise<void>;
   isDisposed(): boolean;
 }
 
-export interface NativeTrainerConstructor {
-  new (options: NativeTrainerOptions): NativeTrainerInstance;
+/** The addon's class: constructing it starts the thread; ready() builds the model there. */
+export interface NativeSessionHandle extends Omit<NativeSession, 'device'> {
+  ready(): Promise<{ device: string }>;
+}
+
+export interface NativeSessionConstructor {
+  new (options: NativeSessionOptions): NativeSessionHandle;
 }
 
 /** What the .node file exports. */
 export interface NativeAddon {
-  NativeTrainer: NativeTrainerConstructor;
-  buildInfo(): BuildInfo;
+  NativeSession: NativeSessionConstructor;
+  buildInfo(): Promise<BuildInfo>;
   attentionCheck(opts?: AttentionCheckOptions): Promise<AttentionCheckResult>;
   attentionBench(opts: AttentionBenchOptions): Promise<AttentionBenchResult>;
   abiVersion: number;
