@@ -7,13 +7,15 @@
       "target_name": "train_native",
       "sources": [
         "native/addon.cc",
-        "native/binding/trainer_wrap.cc",
+        "native/binding/session_wrap.cc",
         "native/binding/unpack.cc",
         "native/binding/errors.cc",
+        "native/binding/promise_thread.cc",
         "native/core/models.cc",
         "native/core/attention.cc",
         "native/core/optimizer.cc",
-        "native/core/trainer.cc",
+        "native/core/session.cc",
+        "native/core/task_thread.cc",
         "native/core/info.cc"
       ],
       "include_dirs": [

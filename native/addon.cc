@@ -1,9 +1,9 @@
-// Module registration only: exports NativeTrainer, buildInfo(), attentionCheck() and attentionBench().
+// Module registration only: exports NativeSession, buildInfo(), attentionCheck() and attentionBench().
 #include "binding/binding.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tnb::RegisterCleanup(env);
-  exports.Set("NativeTrainer", tnb::NativeTrainer::Define(env));
+  exports.Set("NativeSession", tnb::NativeSession::Define(env));
   exports.Set("buildInfo", Napi::Function::New(env, tnb::BuildInfoFn, "buildInfo"));
   exports.Set("attentionCheck", Napi::Function::New(env, tnb::AttentionCheckFn, "attentionCheck"));
   exports.Set("attentionBench", Napi::Function::New(env, tnb::AttentionBenchFn, "attentionBench"));

@@ -1,5 +1,5 @@
 // Declarations shared by the N-API layer: error translation, JS <-> plain-struct unpacking,
-// and the NativeTrainer ObjectWrap. No tensor maths here; only core/api.h is visible.
+// the thread that settles promises, and the NativeSession ObjectWrap. No tensor maths here; only core/api.h is visible.
 #pragma once
 
 #include <napi.h>
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/api.h"
+#include "core/task_thread.h"
 
 namespace tnb {
 
@@ -18,7 +19,8 @@ Napi::Error makeError(Napi::Env env, const std::string& code, const std::string&
 Napi::Value callSync(Napi::Env env, const std::function<Napi::Value()>& f);
 
 // Unpacking (throws NativeError with ERR_NATIVE_INVALID_ARG naming the field).
-tn::TrainerOptions unpackOptions(const Napi::Value& v);
+tn::SessionOptions unpackOptions(const Napi::Value& v);
+tn::HostData unpackData(const Napi::Value& v, const std::string& path);
 tn::HostBatch unpackBatch(const Napi::Value& v, const std::string& path);
 std::vector<tn::NamedTensor> unpackEntries(const Napi::Value& v, const std::string& path);
 tn::AttentionCheckOptions unpackAttentionCheck(const Napi::Value& v);
@@ -35,19 +37,53 @@ Napi::Value packBuildInfo(Napi::Env env, const tn::BuildInfo& b);
 Napi::Value packAttentionCheck(Napi::Env env, const tn::AttentionCheckResult& r);
 Napi::Value packAttentionBench(Napi::Env env, const tn::AttentionBenchResult& r);
 
-// Runs `exec` on a libuv worker thread and settles a Promise: `done` builds the result on the
-// JS thread (OnOK); a NativeError rejects it with a coded Error.
-Napi::Promise runAsync(Napi::Env env, std::function<void()> exec, std::function<Napi::Value(Napi::Env)> done);
-
-class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
+// A native thread whose tasks settle JS promises: `exec` runs on the thread, then `done` builds
+// the result on the JS thread (through a thread-safe function); a NativeError rejects with a
+// coded Error. Tasks run in submission order. While a promise is pending the thread-safe function
+// is ref'd (the process waits for it); an idle one does not keep Node alive.
+class PromiseThread {
  public:
-  static Napi::Function Define(Napi::Env env);
-  explicit NativeTrainer(const Napi::CallbackInfo& info);
+  PromiseThread(Napi::Env env, const char* name);
+  ~PromiseThread();  // join()
+  Napi::Promise submit(Napi::Env env, std::function<void()> exec, std::function<Napi::Value(Napi::Env)> done);
+  // Runs `exec` after everything submitted so far, with no promise (teardown, GC).
+  void post(std::function<void()> exec);
+  void finish();  // accept no more tasks; the thread ends after the queued ones
+  void join();    // finish(), then wait for the thread to end
+
+  struct Shared;  // the thread-safe function and the pending count, shared with completions
 
  private:
-  std::shared_ptr<tn::Trainer> trainer_;  // shared with in-flight workers: GC cannot free it mid-step
-  std::shared_ptr<tn::Trainer> need(Napi::Env env);
+  std::shared_ptr<Shared> shared_;
+  std::unique_ptr<tn::TaskThread> thread_;
+};
 
+// Runs one task on a thread of its own (buildInfo, attention checks): nothing torch-related runs
+// on the JS thread or on libuv's pool.
+Napi::Promise runOnOwnThread(Napi::Env env, std::function<void()> exec, std::function<Napi::Value(Napi::Env)> done);
+
+// What a NativeSession owns: the core session (touched only on its thread) and that thread.
+struct SessionHost {
+  std::shared_ptr<tn::Session> session;  // set by the first task (the model is built there)
+  std::string initCode, initMessage;     // why building it failed, for every later call
+  std::unique_ptr<PromiseThread> thread;
+  bool disposed = false;                 // JS thread only
+  tn::Session& need();                   // on the thread: the session or the reason it is absent
+};
+
+class NativeSession : public Napi::ObjectWrap<NativeSession> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit NativeSession(const Napi::CallbackInfo& info);
+  ~NativeSession() override;
+
+ private:
+  std::shared_ptr<SessionHost> host_;
+  // Queues `exec(session)` on the session thread; rejects at once when disposed.
+  Napi::Value enqueue(Napi::Env env, std::function<void(tn::Session&)> exec, std::function<Napi::Value(Napi::Env)> done);
+
+  Napi::Value Ready(const Napi::CallbackInfo& info);
+  Napi::Value SetData(const Napi::CallbackInfo& info);
   Napi::Value Step(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value GetState(const Napi::CallbackInfo& info);
@@ -61,13 +97,13 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
   Napi::Value EmptyCache(const Napi::CallbackInfo& info);
   Napi::Value GetRngState(const Napi::CallbackInfo& info);
   Napi::Value SetRngState(const Napi::CallbackInfo& info);
-  Napi::Value Device(const Napi::CallbackInfo& info);
+  Napi::Value ClearHalt(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value Disposed(const Napi::CallbackInfo& info);
 };
 
-// Per-environment registry of live trainers: at environment teardown (worker exit, process exit)
-// every trainer is disposed, which waits for its running step first (trap 5).
+// Per-environment registry of live sessions: at environment teardown (worker exit, process exit)
+// every session is disposed on its thread, after the work already queued (trap 5).
 void RegisterCleanup(Napi::Env env);
 
 Napi::Value BuildInfoFn(const Napi::CallbackInfo& info);

@@ -94,8 +94,8 @@ std::vector<std::string> unpackStringArray(const Napi::Value& v, const std::stri
   return out;
 }
 
-tn::TrainerOptions unpackOptions(const Napi::Value& v) {
-  tn::TrainerOptions o;
+tn::SessionOptions unpackOptions(const Napi::Value& v) {
+  tn::SessionOptions o;
   auto root = asObject(v, "options");
   if (!has(root, "model")) bad("options.model", "is required");
   auto m = asObject(root.Get("model"), "options.model");
@@ -174,8 +174,45 @@ tn::TrainerOptions unpackOptions(const Napi::Value& v) {
   return o;
 }
 
+tn::HostData unpackData(const Napi::Value& v, const std::string& path) {
+  auto o = asObject(v, path);
+  tn::HostData d;
+  d.count = integer(o, "count", 0, path);
+  if (d.count < 1) bad(path + ".count", "must be an integer >= 1");
+  if (has(o, "features")) d.features = typed(o.Get("features"), path + ".features", d.count, true);
+  if (has(o, "tokens")) d.tokens = typed(o.Get("tokens"), path + ".tokens", d.count, true);
+  if (has(o, "labels")) d.labels = typed(o.Get("labels"), path + ".labels", d.count, false);
+  if (has(o, "meta")) d.meta = typed(o.Get("meta"), path + ".meta", d.count, true);
+  return d;
+}
+
+// Rows of uploaded data: {split, indices, objective, mixup, metaMask, tokenMask, maskTokenId}.
+static tn::HostBatch unpackIndexed(const Napi::Object& o, const std::string& path) {
+  tn::HostBatch b;
+  b.split = str(o, "split", "", path);
+  if (b.split.empty()) bad(path + ".split", "must be a non-empty string");
+  if (!has(o, "indices")) bad(path + ".indices", "is required (Int32Array of row numbers)");
+  b.indices = typed(o.Get("indices"), path + ".indices", 1, false);
+  b.batchSize = b.indices->numel();
+  if (b.batchSize < 1) bad(path + ".indices", "must hold at least one row");
+  b.objective = str(o, "objective", "supervised", path);
+  if (has(o, "mixup")) {
+    auto m = asObject(o.Get("mixup"), path + ".mixup");
+    if (!has(m, "members") || !has(m, "partners")) bad(path + ".mixup", "needs members and partners (Int32Array)");
+    b.mixupMembers = typed(m.Get("members"), path + ".mixup.members", 1, false);
+    b.mixupPartners = typed(m.Get("partners"), path + ".mixup.partners", 1, false);
+    if (!has(m, "lambda")) bad(path + ".mixup.lambda", "is required");
+    b.mixupLambda = num(m, "lambda", 1.0, path + ".mixup");
+  }
+  if (has(o, "metaMask")) b.metaMask = typed(o.Get("metaMask"), path + ".metaMask", b.batchSize, true);
+  if (has(o, "tokenMask")) b.tokenMask = typed(o.Get("tokenMask"), path + ".tokenMask", b.batchSize, true);
+  b.maskTokenId = integer(o, "maskTokenId", -1, path);
+  return b;
+}
+
 tn::HostBatch unpackBatch(const Napi::Value& v, const std::string& path) {
   auto o = asObject(v, path);
+  if (has(o, "split")) return unpackIndexed(o, path);
   tn::HostBatch b;
   b.batchSize = integer(o, "batchSize", 0, path);
   if (b.batchSize < 1) bad(path + ".batchSize", "must be an integer >= 1");
@@ -270,7 +307,8 @@ Napi::Value packStep(Napi::Env env, const tn::StepResult& r) {
   auto o = Napi::Object::New(env);
   o.Set("loss", optNum(env, r.loss));
   o.Set("gradNorm", optNum(env, r.gradNorm));
-  o.Set("skipped", Napi::Boolean::New(env, r.skipped));
+  o.Set("nonFinite", r.nonFinite ? Napi::Value(Napi::Boolean::New(env, *r.nonFinite)) : env.Null());
+  o.Set("halted", Napi::Boolean::New(env, r.halted));
   o.Set("step", Napi::Number::New(env, static_cast<double>(r.step)));
   auto t = Napi::Object::New(env);
   t.Set("unpackMs", r.unpackMs);

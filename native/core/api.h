@@ -1,5 +1,5 @@
 // The plain C++ interface of the core (no torch, no napi): options, host batches, results,
-// named tensors, errors, and the Trainer facade (pimpl). The N-API binding only sees this file,
+// named tensors, errors, and the Session facade (pimpl). The N-API binding only sees this file,
 // so its translation units stay cheap to compile and it cannot do tensor maths by accident.
 #pragma once
 
@@ -62,7 +62,7 @@ struct GroupSpec {
   double weightDecay = 0.0;
 };
 
-struct TrainerOptions {
+struct SessionOptions {
   ModelSpec model;
   OptimSpec optim;
   std::vector<GroupSpec> groups; // parameters matching no group land in group "default"
@@ -89,8 +89,26 @@ struct HostArray {
   }
 };
 
+// A split's arrays, uploaded once to the session's device (Session::setData).
+struct HostData {
+  int64_t count = 0;
+  std::optional<HostArray> features; // F32 [count, inputDim]
+  std::optional<HostArray> tokens;   // I32|I64 [count, N]
+  std::optional<HostArray> labels;   // I32|I64 [count] | F32 [count] or [count, outputDim]
+  std::optional<HostArray> meta;     // F32 [count, metaDim]
+};
+
+// A batch: either its arrays inline, or `split` + `indices` naming rows of uploaded data plus
+// the random decisions the caller made for them (the session gathers and applies them).
 struct HostBatch {
   int64_t batchSize = 0;
+  std::string split;                      // indexed: the uploaded split ("" = arrays inline)
+  std::optional<HostArray> indices;       // indexed: I32 [B] rows of the split
+  std::optional<HostArray> mixupMembers;  // I32 [m] batch rows mixed with ...
+  std::optional<HostArray> mixupPartners; // I32 [m] ... these batch rows (values read before mixing)
+  double mixupLambda = 1.0;
+  std::optional<HostArray> tokenMask;     // U8 [B, N]: 1 = replaced by maskTokenId and a target
+  int64_t maskTokenId = -1;
   std::optional<HostArray> features; // mlp: F32 [B, inputDim]
   std::optional<HostArray> tokens;   // transformer / gpt: I32|I64 [B, N]
   std::optional<HostArray> labels;   // classification I32|I64 [B]; regression F32 [B] or [B, outputDim]
@@ -103,14 +121,15 @@ struct HostBatch {
 struct StepRequest {
   std::vector<HostBatch> micro;        // 1..A micro-batches; loss of each scaled by 1/A
   std::map<std::string, double> lrs;   // one LR per group name
-  bool readLoss = true;                // reading the loss (and grad norm) back syncs the device
-  bool skipNonFinite = false;          // skip the update when the grad norm is not finite (syncs)
+  bool readLoss = true;                // reading the loss (and grad norm) back syncs the device (CUDA)
+  bool haltOnNonFinite = false;        // a non-finite step also masks every later step until clearHalt()
 };
 
 struct StepResult {
   std::optional<double> loss;     // mean over micro-batches (present when readLoss)
   std::optional<double> gradNorm; // total L2 norm before clipping (present when readLoss)
-  bool skipped = false;
+  std::optional<bool> nonFinite;  // the grad norm was not finite, so the update was masked (when read)
+  bool halted = false;            // the session was halted before this step: nothing changed
   int64_t step = 0;               // optimizer steps taken so far
   // Wall-clock split of the call (host clock; on CUDA computeMs covers queued work only unless
   // readLoss synchronised): prepareMs = checks + host->tensor copies, computeMs = the rest.
@@ -193,14 +212,18 @@ struct AttentionBenchResult {
 // `iters` times; nothing else runs in the call, so callers can read the process's peak memory.
 AttentionBenchResult attentionBench(const AttentionBenchOptions& o);
 
-class Trainer {
+// One model, its optimizer, RNG and uploaded data. The binding calls every method from the one
+// thread the session owns (TaskThread), in the order JS called them; the mutex only guards
+// against misuse from elsewhere (native tests).
+class Session {
  public:
-  explicit Trainer(const TrainerOptions& opts);
-  ~Trainer();
-  Trainer(const Trainer&) = delete;
-  Trainer& operator=(const Trainer&) = delete;
+  explicit Session(const SessionOptions& opts);  // builds the model: run it on the session thread
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
-  // All methods serialise on one mutex (one torch call at a time per trainer) and throw NativeError.
+  // All methods throw NativeError.
+  void setData(const std::string& split, const HostData& data);
   StepResult step(const StepRequest& req);
   EvalResult evaluate(const HostBatch& batch);
   std::vector<NamedTensor> getState(const std::string& prefix);
@@ -216,8 +239,9 @@ class Trainer {
   void emptyCache();
   std::vector<uint8_t> getRngState();
   void setRngState(const std::vector<uint8_t>& state);
+  void clearHalt();
   std::string device();
-  void dispose(); // waits for a running call, then frees every tensor
+  void dispose(); // frees every tensor (model, optimizer, data)
   bool disposed();
 
   struct Impl;

@@ -89,6 +89,8 @@ class Optimizer {
             const std::vector<std::pair<std::string, torch::Tensor>>& params);
   // Applies one update with per-group LRs (index = group index). Frozen or grad-less params are skipped.
   void step(const std::vector<double>& lrs);
+  // The same update, committed only where `apply` (a 0-dim bool on the parameters' device) is true.
+  void step(const std::vector<double>& lrs, const torch::Tensor& apply);
   std::vector<ParamSlot>& slots() { return slots_; }
   const std::vector<GroupState>& groups() const { return groups_; }
   int groupIndex(const std::string& name) const; // -1 when unknown

@@ -227,4 +227,9 @@ torch::Tensor fromNamed(const NamedTensor& e) {
   return t;
 }
 
+// Placeholder until the flat-buffer optimizer lands: reads the flag back (a sync on CUDA).
+void Optimizer::step(const std::vector<double>& lrs, const torch::Tensor& apply) {
+  if (!apply.defined() || apply.item<bool>()) step(lrs);
+}
+
 }  // namespace tn

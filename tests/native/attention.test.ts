@@ -5,8 +5,8 @@
  * level: a transformer / gpt with ATTENTION_CHUNK_SIZE gives the same losses as without.
  * attentionBench (the benchmark's attention-only entry point) runs and returns one timing per iteration.
  */
-import { attentionBench, createTrainer, loadNative } from '../../lib/native';
-import type { NativeTrainerOptions } from '../../lib/native';
+import { attentionBench, createSession, loadNative } from '../../lib/native';
+import type { NativeSessionOptions } from '../../lib/native';
 import { describeNative, lmBatch, sequenceBatch } from './helpers';
 
 describeNative('chunked attention', () => {
@@ -36,9 +36,9 @@ describeNative('chunked attention', () => {
       return b;
     }],
     ['gpt', { model: { type: 'gpt', vocabSize: 11, dModel: 32, numHeads: 4, numLayers: 2, tokenLimit: 64 } }, () => lmBatch(4, 25, 11, 5)],
-  ] as Array<[string, NativeTrainerOptions, () => ReturnType<typeof lmBatch>]>)('%s with ATTENTION_CHUNK_SIZE trains like full attention', async (_name, o, batch) => {
-    const full = createTrainer({ ...o, threads: 1, seed: 2 });
-    const chunked = createTrainer({ ...o, threads: 1, seed: 2, model: { ...o.model, attentionChunkSize: 5 } });
+  ] as Array<[string, NativeSessionOptions, () => ReturnType<typeof lmBatch>]>)('%s with ATTENTION_CHUNK_SIZE trains like full attention', async (_name, o, batch) => {
+    const full = await createSession({ ...o, threads: 1, seed: 2 });
+    const chunked = await createSession({ ...o, threads: 1, seed: 2, model: { ...o.model, attentionChunkSize: 5 } });
     try {
       for (let s = 0; s < 3; s++) {
         const a = await full.step(batch(), { lrs: { default: 1e-3 } });
@@ -47,8 +47,8 @@ describeNative('chunked attention', () => {
         expect(Math.abs(a.gradNorm! - b.gradNorm!) / a.gradNorm!).toBeLessThan(1e-4);
       }
     } finally {
-      full.dispose();
-      chunked.dispose();
+      await full.dispose();
+      await chunked.dispose();
     }
   });
 

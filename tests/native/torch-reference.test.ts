@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { readSafetensorsFile, writeSafetensorsFile } from '../../lib/checkpoint/safetensors';
-import { createTrainer } from '../../lib/native';
+import { createSession } from '../../lib/native';
 import { classificationBatch, nativeAvailable } from './helpers';
 
 const PY = '/usr/bin/python3';
@@ -21,7 +21,7 @@ const hasTorch = fs.existsSync(PY) && spawnSync(PY, ['-c', 'import torch'], { en
     ['adamw', 3e-3, 0],
     ['sgd', 5e-2, 0.5],
   ] as Array<['adamw' | 'sgd', number, number]>)('%s lr %p clip %p: 5 steps agree with PyTorch', async (opt, lr, clip) => {
-    const t = createTrainer({
+    const t = await createSession({
       model: { type: 'mlp', inputDim: 6, numClasses: 3, hiddenSizes: [16, 8] },
       optimizer: { name: opt, momentum: 0.9, nesterov: true, weightDecay: 0.01 },
       gradClip: clip,
@@ -60,7 +60,7 @@ const hasTorch = fs.existsSync(PY) && spawnSync(PY, ['-c', 'import torch'], { en
       expect(maxRel).toBeLessThan(1e-6);
       fs.rmSync(dir, { recursive: true });
     } finally {
-      t.dispose();
+      await t.dispose();
     }
   });
 });

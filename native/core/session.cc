@@ -1,8 +1,10 @@
-// The trainer: owns the model, the optimizer, the device and the RNG; turns host batches into
-// device tensors; runs one optimizer step over 1..A micro-batches (accumulation, clipping,
-// per-group LRs), evaluation with metric sums, weight / optimizer state export and import,
-// freezing, memory stats. Every public method sets torch's thread-local state itself (trap 3):
-// calls arrive on whichever libuv worker thread runs them.
+// The session: owns the model, the optimizer, the device, the RNG and the uploaded data splits;
+// turns host or indexed batches into device tensors (gathering rows, applying the caller's mixup,
+// meta-mask and token-mask decisions); runs one optimizer step over 1..A micro-batches
+// (accumulation, clipping, per-group LRs, a non-finite guard that needs no host sync on CUDA),
+// evaluation with metric sums, weight / optimizer state export and import, freezing, memory
+// stats. The binding calls it from the one thread the session owns, so the thread-local torch
+// state CallScope sets (thread count first of all) is set once, not per call (trap 3).
 #include "core/internal.h"
 
 #include <ATen/autocast_mode.h>
@@ -52,13 +54,25 @@ void rethrowAsNative() {
   }
 }
 
-struct Trainer::Impl {
-  TrainerOptions opts;
+// A split uploaded once (setData): rows are gathered per batch with index_select.
+struct DeviceData {
+  int64_t count = 0;
+  torch::Tensor features, tokens, labels, meta;  // undefined when absent; labels [count] | [count, O]
+};
+
+struct Session::Impl {
+  SessionOptions opts;
   torch::Device device{torch::kCPU};
   std::shared_ptr<Model> model;
   std::unique_ptr<Optimizer> optim;
   RunCtx ctx;
   int64_t steps = 0;
+  std::map<std::string, DeviceData> data;
+  // Halt after a non-finite 'halt' step: on CPU a host flag (the norm is read every step, which
+  // costs nothing there); on CUDA a 0-dim bool on the device, so queued steps are masked without
+  // a sync and the host learns of it at the next readback.
+  bool halted = false;
+  torch::Tensor haltedOnDevice;
 };
 
 namespace {
@@ -67,7 +81,7 @@ namespace {
 struct CallScope {
   c10::optional<torch::AutoGradMode> grad;
   bool autocastCpu = false, autocastGpu = false;
-  CallScope(const TrainerOptions& o, const torch::Device& dev, bool gradEnabled, bool autocast) {
+  CallScope(const SessionOptions& o, const torch::Device& dev, bool gradEnabled, bool autocast) {
     // at::set_num_threads is not a cheap setter: in LibTorch 1.13 it also rebuilds the global
     // pthreadpool and clears oneDNN's primitive cache (~5 ms at 2 threads, measured in
     // docs/benchmarks.md). The count is a per-thread OpenMP setting, so apply it only when this
@@ -166,10 +180,10 @@ void checkIndices(const HostArray& a, int64_t hi, int64_t allowed, const char* w
 
 void expectShape(const HostArray& a, const std::vector<int64_t>& want, const char* what) {
   if (a.shape != want)
-    invalidArg(std::string("batch.") + what + " has shape " + shapeStr(a.shape) + ", expected " + shapeStr(want));
+    invalidArg(std::string(what) + " has shape " + shapeStr(a.shape) + ", expected " + shapeStr(want));
 }
 
-DeviceBatch prepare(const HostBatch& h, const TrainerOptions& o, const torch::Device& dev) {
+DeviceBatch prepare(const HostBatch& h, const SessionOptions& o, const torch::Device& dev) {
   const auto& s = o.model;
   DeviceBatch b;
   b.batchSize = h.batchSize;
@@ -184,7 +198,7 @@ DeviceBatch prepare(const HostBatch& h, const TrainerOptions& o, const torch::De
   if (s.type == "mlp") {
     if (!h.features) invalidArg("mlp batches need `features` (Float32Array of batchSize * inputDim)");
     if (h.features->type != ElemType::F32) invalidArg("batch.features must be a Float32Array");
-    expectShape(*h.features, {B, s.inputDim}, "features");
+    expectShape(*h.features, {B, s.inputDim}, "batch.features");
     b.features = upload(*h.features, torch::kFloat, dev);
   } else {
     if (!h.tokens) invalidArg(s.type + " batches need `tokens` (Int32Array or BigInt64Array of batchSize * seqLen)");
@@ -200,24 +214,24 @@ DeviceBatch prepare(const HostBatch& h, const TrainerOptions& o, const torch::De
     checkIndices(*h.tokens, s.vocabSize, INT64_MIN, "batch.tokens");
     b.tokens = upload(*h.tokens, torch::kLong, dev);
     if (h.targets) {
-      expectShape(*h.targets, {B, n}, "targets");
+      expectShape(*h.targets, {B, n}, "batch.targets");
       checkIndices(*h.targets, s.vocabSize, -100, "batch.targets");
       b.targets = upload(*h.targets, torch::kLong, dev);
     }
     if (h.meta) {
       if (h.meta->type != ElemType::F32) invalidArg("batch.meta must be a Float32Array");
-      expectShape(*h.meta, {B, s.metaDim}, "meta");
+      expectShape(*h.meta, {B, s.metaDim}, "batch.meta");
       b.meta = upload(*h.meta, torch::kFloat, dev);
     }
     if (h.metaMask) {
       if (h.metaMask->type != ElemType::F32) invalidArg("batch.metaMask must be a Float32Array (1 keep, 0 masked)");
-      expectShape(*h.metaMask, {B, s.metaDim}, "metaMask");
+      expectShape(*h.metaMask, {B, s.metaDim}, "batch.metaMask");
       b.metaMask = upload(*h.metaMask, torch::kFloat, dev);
     }
   }
   if (supervised && h.labels) {
     if (s.task == "classification") {
-      expectShape(*h.labels, {B}, "labels");
+      expectShape(*h.labels, {B}, "batch.labels");
       checkIndices(*h.labels, s.numClasses, INT64_MIN, "batch.labels");
       b.labels = upload(*h.labels, torch::kLong, dev);
     } else {
@@ -229,6 +243,129 @@ DeviceBatch prepare(const HostBatch& h, const TrainerOptions& o, const torch::De
     }
   }
   return b;
+}
+
+// Batch rows `members` become lambda * row + (1 - lambda) * row `partners` (both read before
+// mixing), in double precision and rounded once to float32: the TypeScript reference's arithmetic.
+void mixRows(torch::Tensor& t, const torch::Tensor& members, const torch::Tensor& partners, double lambda) {
+  if (!t.defined() || t.scalar_type() != torch::kFloat) return;
+  auto d = t.to(torch::kDouble);
+  auto mixed = d.index_select(0, members) * lambda + d.index_select(0, partners) * (1.0 - lambda);
+  t = t.index_copy(0, members, mixed.to(torch::kFloat));
+}
+
+void checkBatchRows(const HostArray& a, int64_t B, const char* what) {
+  if (a.type != ElemType::I32) invalidArg(std::string("batch.") + what + " must be an Int32Array");
+  checkRange<int32_t>(a, 0, B, INT64_MIN, (std::string("batch.") + what).c_str());
+}
+
+// Rows of an uploaded split plus the caller's decisions, gathered and applied on the device.
+DeviceBatch prepareIndexed(const HostBatch& h, const SessionOptions& o, const torch::Device& dev,
+                           const std::map<std::string, DeviceData>& splits) {
+  const auto& s = o.model;
+  auto it = splits.find(h.split);
+  if (it == splits.end()) invalidArg("no data was uploaded for split '" + h.split + "' (setData first)");
+  const DeviceData& d = it->second;
+  if (!h.indices) invalidArg("an indexed batch needs `indices` (Int32Array of row numbers)");
+  if (h.indices->type != ElemType::I32) invalidArg("batch.indices must be an Int32Array");
+  const int64_t B = h.indices->numel();
+  if (B < 1) invalidArg("batch.indices must hold at least one row");
+  checkRange<int32_t>(*h.indices, 0, d.count, INT64_MIN, "batch.indices");
+  if (h.objective != "supervised" && h.objective != "masked_tokens")
+    invalidArg("batch.objective must be 'supervised' or 'masked_tokens' (got '" + h.objective + "')");
+  if (h.objective == "masked_tokens" && s.type != "transformer") invalidArg("objective 'masked_tokens' needs a transformer model");
+  auto rows = upload(*h.indices, torch::kLong, dev);
+  auto pick = [&](const torch::Tensor& t) { return t.defined() ? t.index_select(0, rows) : torch::Tensor(); };
+  DeviceBatch b;
+  b.batchSize = B;
+  b.objective = h.objective;
+  b.features = pick(d.features);
+  b.tokens = pick(d.tokens);
+  b.meta = pick(d.meta);
+  const bool supervised = s.type != "gpt" && h.objective == "supervised";
+  if (supervised) b.labels = pick(d.labels);
+  if (s.type == "mlp" && !b.features.defined()) invalidArg("split '" + h.split + "' has no features for the mlp");
+  if (s.type != "mlp" && !b.tokens.defined()) invalidArg("split '" + h.split + "' has no tokens for the " + s.type);
+  if (h.mixupMembers || h.mixupPartners) {
+    if (!h.mixupMembers || !h.mixupPartners || h.mixupMembers->numel() != h.mixupPartners->numel())
+      invalidArg("batch.mixup needs members and partners of the same length");
+    checkBatchRows(*h.mixupMembers, B, "mixup.members");
+    checkBatchRows(*h.mixupPartners, B, "mixup.partners");
+    if (!std::isfinite(h.mixupLambda)) invalidArg("batch.mixup.lambda must be finite");
+    if (h.mixupMembers->numel() > 0) {
+      auto members = upload(*h.mixupMembers, torch::kLong, dev);
+      auto partners = upload(*h.mixupPartners, torch::kLong, dev);
+      mixRows(b.features, members, partners, h.mixupLambda);
+      mixRows(b.meta, members, partners, h.mixupLambda);
+      mixRows(b.labels, members, partners, h.mixupLambda);  // regression targets only (float)
+    }
+  }
+  if (h.metaMask) {
+    if (h.metaMask->type != ElemType::F32) invalidArg("batch.metaMask must be a Float32Array (1 keep, 0 masked)");
+    expectShape(*h.metaMask, {B, s.metaDim}, "batch.metaMask");
+    b.metaMask = upload(*h.metaMask, torch::kFloat, dev);
+  }
+  if (h.tokenMask) {
+    if (h.objective != "masked_tokens") invalidArg("batch.tokenMask needs objective 'masked_tokens'");
+    if (h.tokenMask->type != ElemType::U8) invalidArg("batch.tokenMask must be a Uint8Array");
+    expectShape(*h.tokenMask, {B, b.tokens.size(1)}, "batch.tokenMask");
+    if (h.maskTokenId < 0 || h.maskTokenId >= s.vocabSize)
+      invalidArg("batch.maskTokenId " + std::to_string(h.maskTokenId) + " is outside [0, " + std::to_string(s.vocabSize) + ")");
+    auto mask = upload(*h.tokenMask, torch::kBool, dev);
+    b.targets = b.tokens.masked_fill(mask.logical_not(), -100);
+    b.tokens = b.tokens.masked_fill(mask, h.maskTokenId);
+  } else if (h.objective == "masked_tokens") {
+    invalidArg("an indexed masked_tokens batch needs `tokenMask`");
+  }
+  return b;
+}
+
+// One upload of a split: range checks on the host once, so indexed batches need only row checks.
+DeviceData uploadData(const HostData& h, const SessionOptions& o, const torch::Device& dev) {
+  const auto& s = o.model;
+  const int64_t n = h.count;
+  if (n < 1) invalidArg("data.count must be >= 1");
+  auto rowsOf = [&](const HostArray& a, const char* what) {
+    if (a.shape.empty() || a.shape[0] != n)
+      invalidArg(std::string("data.") + what + " has shape " + shapeStr(a.shape) + ", expected [" + std::to_string(n) + ", ...]");
+  };
+  DeviceData d;
+  d.count = n;
+  if (h.features) {
+    if (h.features->type != ElemType::F32) invalidArg("data.features must be a Float32Array");
+    rowsOf(*h.features, "features");
+    if (s.type == "mlp") expectShape(*h.features, {n, s.inputDim}, "data.features");
+    d.features = upload(*h.features, torch::kFloat, dev);
+  }
+  if (h.tokens) {
+    rowsOf(*h.tokens, "tokens");
+    checkIndices(*h.tokens, s.vocabSize, INT64_MIN, "data.tokens");
+    const int64_t len = h.tokens->shape.size() > 1 ? h.tokens->shape[1] : 0;
+    const int64_t limit = s.tokenLimit + (s.type == "gpt" ? 1 : 0);
+    if (len > limit)
+      invalidArg("sequence length " + std::to_string(len) + " exceeds MODEL.TOKEN_LIMIT (" + std::to_string(s.tokenLimit) +
+                 "); truncate the sequences or raise TOKEN_LIMIT");
+    d.tokens = upload(*h.tokens, torch::kLong, dev);
+  }
+  if (h.meta) {
+    if (h.meta->type != ElemType::F32) invalidArg("data.meta must be a Float32Array");
+    expectShape(*h.meta, {n, s.metaDim}, "data.meta");
+    d.meta = upload(*h.meta, torch::kFloat, dev);
+  }
+  if (h.labels && s.type != "gpt") {
+    if (s.task == "classification") {
+      expectShape(*h.labels, {n}, "data.labels");
+      checkIndices(*h.labels, s.numClasses, INT64_MIN, "data.labels");
+      d.labels = upload(*h.labels, torch::kLong, dev);
+    } else {
+      if (h.labels->type != ElemType::F32) invalidArg("regression data.labels must be a Float32Array");
+      if (h.labels->numel() != n * s.outputDim)
+        invalidArg("data.labels has " + std::to_string(h.labels->numel()) + " values, expected count * outputDim = " +
+                   std::to_string(n * s.outputDim));
+      d.labels = upload(*h.labels, torch::kFloat, dev).reshape({n, s.outputDim});
+    }
+  }
+  return d;
 }
 
 // Mean loss of a prediction (fp32 even under bf16 autocast).
@@ -246,7 +383,7 @@ torch::Tensor lossOf(const Prediction& p) {
 }  // namespace
 
 // ---- construction ----
-Trainer::Trainer(const TrainerOptions& opts) : impl_(std::make_unique<Impl>()) {
+Session::Session(const SessionOptions& opts) : impl_(std::make_unique<Impl>()) {
   guarded([&] {
     auto& im = *impl_;
     im.opts = opts;
@@ -281,22 +418,22 @@ Trainer::Trainer(const TrainerOptions& opts) : impl_(std::make_unique<Impl>()) {
   });
 }
 
-Trainer::~Trainer() {
+Session::~Session() {
   std::lock_guard<std::mutex> lock(mu_);
   impl_.reset();
 }
 
-Trainer::Impl& Trainer::live() {
-  if (!impl_) throw NativeError("ERR_NATIVE_DISPOSED", "this trainer has been disposed");
+Session::Impl& Session::live() {
+  if (!impl_) throw NativeError("ERR_NATIVE_DISPOSED", "this session has been disposed");
   return *impl_;
 }
 
-bool Trainer::disposed() {
+bool Session::disposed() {
   std::lock_guard<std::mutex> lock(mu_);
   return !impl_;
 }
 
-void Trainer::dispose() {
+void Session::dispose() {
   std::lock_guard<std::mutex> lock(mu_);  // waits for a running call
   if (!impl_) return;
   const bool cuda = impl_->device.is_cuda();
@@ -308,13 +445,13 @@ void Trainer::dispose() {
 #endif
 }
 
-std::string Trainer::device() {
+std::string Session::device() {
   std::lock_guard<std::mutex> lock(mu_);
   return live().device.str();
 }
 
 // ---- step ----
-StepResult Trainer::step(const StepRequest& req) {
+StepResult Session::step(const StepRequest& req) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
   return guarded([&] {
@@ -338,9 +475,16 @@ StepResult Trainer::step(const StepRequest& req) {
     using clock = std::chrono::steady_clock;
     const auto t0 = clock::now();
     std::vector<DeviceBatch> batches;
-    for (auto& h : req.micro) batches.push_back(prepare(h, im.opts, im.device));
+    for (auto& h : req.micro)
+      batches.push_back(h.split.empty() ? prepare(h, im.opts, im.device) : prepareIndexed(h, im.opts, im.device, im.data));
     const auto t1 = clock::now();
 
+    StepResult r;
+    if (im.halted) {  // CPU halt: the queued step changes nothing
+      r.halted = true;
+      r.step = im.steps;
+      return r;
+    }
     CallScope scope(im.opts, im.device, true, true);
     im.model->train();
     im.ctx.training = true;
@@ -353,31 +497,51 @@ StepResult Trainer::step(const StepRequest& req) {
       auto d = loss.detach();
       lossSum = lossSum.defined() ? lossSum + d : d;
     }
-    // Total L2 norm over trainable gradients, as clip_grad_norm_: no host sync unless read.
-    // Norm and clipping build no graph (clip_grad_norm_ runs under no_grad too).
+    // Total L2 norm over trainable gradients, as clip_grad_norm_. Norm and clipping build no graph
+    // (clip_grad_norm_ runs under no_grad too).
     torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> norms;
     for (auto& s : im.optim->slots())
       if (s.param.requires_grad() && s.param.grad().defined()) norms.push_back(s.param.grad().norm(2).to(torch::kFloat));
     torch::Tensor total = norms.empty() ? torch::zeros({}, torch::TensorOptions().device(im.device))
                                         : torch::stack(norms).norm(2);
-    StepResult r;
-    if (req.skipNonFinite && !std::isfinite(total.item<double>())) {
-      r.skipped = true;
-    } else {
-      if (im.opts.gradClip > 0) {
-        auto coef = (im.opts.gradClip / (total + 1e-6)).clamp_max(1.0);
-        for (auto& s : im.optim->slots())
-          if (s.param.requires_grad() && s.param.grad().defined()) s.param.grad().mul_(coef);
+    auto clip = [&] {
+      if (im.opts.gradClip <= 0) return;
+      auto coef = (im.opts.gradClip / (total + 1e-6)).clamp_max(1.0);
+      for (auto& s : im.optim->slots())
+        if (s.param.requires_grad() && s.param.grad().defined()) s.param.grad().mul_(coef);
+    };
+    if (!im.device.is_cuda()) {
+      // CPU: reading the norm costs nothing, so the guard is exact and on the host.
+      const double norm = total.item<double>();
+      r.nonFinite = !std::isfinite(norm);
+      if (*r.nonFinite) {
+        if (req.haltOnNonFinite) im.halted = true;
+      } else {
+        clip();
+        im.optim->step(lrs);
+        ++im.steps;
       }
-      im.optim->step(lrs);
-      ++im.steps;
+      r.loss = (lossSum * scale).item<double>();
+      r.gradNorm = norm;
+    } else {
+      // CUDA: the guard stays on the device; the update is committed only where it is finite and
+      // the session is not halted, and nothing is read back unless asked (trap 7).
+      auto finite = torch::isfinite(total);
+      if (!im.haltedOnDevice.defined()) im.haltedOnDevice = torch::zeros({}, torch::TensorOptions().dtype(torch::kBool).device(im.device));
+      auto apply = finite.logical_and(im.haltedOnDevice.logical_not());
+      if (req.haltOnNonFinite) im.haltedOnDevice.logical_or_(finite.logical_not());
+      clip();
+      im.optim->step(lrs, apply);
+      ++im.steps;  // counted on the host either way: the documented cost of not syncing
+      if (req.readLoss) {
+        r.loss = (lossSum * scale).item<double>();
+        r.gradNorm = total.item<double>();
+        r.nonFinite = !std::isfinite(*r.gradNorm);
+        r.halted = im.haltedOnDevice.item<bool>() && !*r.nonFinite;
+      }
     }
     r.step = im.steps;
-    if (req.readLoss) {  // .item() is a device sync: only on logging steps (trap 7)
-      r.loss = (lossSum * scale).item<double>();
-      r.gradNorm = total.item<double>();
-    }
     im.ctx.training = false;
     r.prepareMs = std::chrono::duration<double, std::milli>(t1 - t0).count();
     r.computeMs = std::chrono::duration<double, std::milli>(clock::now() - t1).count();
@@ -388,12 +552,34 @@ StepResult Trainer::step(const StepRequest& req) {
   });
 }
 
+// ---- data ----
+void Session::setData(const std::string& split, const HostData& data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  guarded([&] {
+    if (split.empty()) invalidArg("setData: the split name must be non-empty");
+    im.data.erase(split);  // free the old copy before uploading the new one
+    im.data[split] = uploadData(data, im.opts, im.device);
+    return 0;
+  });
+}
+
+void Session::clearHalt() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  guarded([&] {
+    im.halted = false;
+    if (im.haltedOnDevice.defined()) im.haltedOnDevice.fill_(false);
+    return 0;
+  });
+}
+
 // ---- evaluate ----
-EvalResult Trainer::evaluate(const HostBatch& h) {
+EvalResult Session::evaluate(const HostBatch& h) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
   return guarded([&] {
-    auto b = prepare(h, im.opts, im.device);
+    auto b = h.split.empty() ? prepare(h, im.opts, im.device) : prepareIndexed(h, im.opts, im.device, im.data);
     CallScope scope(im.opts, im.device, false, true);
     im.model->eval();
     im.ctx.training = false;
@@ -432,7 +618,7 @@ EvalResult Trainer::evaluate(const HostBatch& h) {
 }
 
 // ---- state ----
-std::vector<NamedTensor> Trainer::getState(const std::string& prefix) {
+std::vector<NamedTensor> Session::getState(const std::string& prefix) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
   return guarded([&] {
@@ -445,7 +631,7 @@ std::vector<NamedTensor> Trainer::getState(const std::string& prefix) {
   });
 }
 
-std::vector<NamedTensor> Trainer::getGradients(const std::string& prefix) {
+std::vector<NamedTensor> Session::getGradients(const std::string& prefix) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
   return guarded([&] {
@@ -456,7 +642,7 @@ std::vector<NamedTensor> Trainer::getGradients(const std::string& prefix) {
   });
 }
 
-std::vector<std::string> Trainer::setState(const std::vector<NamedTensor>& entries, const std::string& prefix, bool strict) {
+std::vector<std::string> Session::setState(const std::vector<NamedTensor>& entries, const std::string& prefix, bool strict) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
   return guarded([&] {
@@ -492,7 +678,7 @@ std::vector<std::string> Trainer::setState(const std::vector<NamedTensor>& entri
   });
 }
 
-std::vector<NamedTensor> Trainer::getOptimizerState() {
+std::vector<NamedTensor> Session::getOptimizerState() {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
   return guarded([&] {
@@ -502,7 +688,7 @@ std::vector<NamedTensor> Trainer::getOptimizerState() {
   });
 }
 
-void Trainer::setOptimizerState(const std::vector<NamedTensor>& entries) {
+void Session::setOptimizerState(const std::vector<NamedTensor>& entries) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
   guarded([&] {
@@ -518,7 +704,7 @@ void Trainer::setOptimizerState(const std::vector<NamedTensor>& entries) {
   });
 }
 
-int64_t Trainer::setTrainable(const std::vector<std::string>& patterns, bool trainable) {
+int64_t Session::setTrainable(const std::vector<std::string>& patterns, bool trainable) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
   return guarded([&] {
@@ -540,7 +726,7 @@ int64_t Trainer::setTrainable(const std::vector<std::string>& patterns, bool tra
   });
 }
 
-std::vector<ParamInfo> Trainer::parameters() {
+std::vector<ParamInfo> Session::parameters() {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
   return guarded([&] {
@@ -558,7 +744,7 @@ std::vector<ParamInfo> Trainer::parameters() {
   });
 }
 
-MemoryStats Trainer::memoryStats() {
+MemoryStats Session::memoryStats() {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
   return guarded([&] {
@@ -582,7 +768,7 @@ MemoryStats Trainer::memoryStats() {
   });
 }
 
-void Trainer::emptyCache() {
+void Session::emptyCache() {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
 #ifdef TRAIN_NATIVE_WITH_CUDA
@@ -592,7 +778,7 @@ void Trainer::emptyCache() {
 #endif
 }
 
-std::vector<uint8_t> Trainer::getRngState() {
+std::vector<uint8_t> Session::getRngState() {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
   return guarded([&] {
@@ -603,7 +789,7 @@ std::vector<uint8_t> Trainer::getRngState() {
   });
 }
 
-void Trainer::setRngState(const std::vector<uint8_t>& state) {
+void Session::setRngState(const std::vector<uint8_t>& state) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
   guarded([&] {
