@@ -152,9 +152,10 @@ c10::ScalarType hostType(ElemType t) {
 }
 
 // A view of the host copy (the HostBatch outlives the call), then one conversion to the device.
-torch::Tensor upload(const HostArray& a, c10::ScalarType dtype, const torch::Device& dev) {
+// `owned`: the result must outlive the host copy (uploaded data), so it is always a copy.
+torch::Tensor upload(const HostArray& a, c10::ScalarType dtype, const torch::Device& dev, bool owned = false) {
   auto t = torch::from_blob(const_cast<uint8_t*>(a.bytes.data()), a.shape, torch::TensorOptions().dtype(hostType(a.type)));
-  return t.to(dev, dtype, /*non_blocking=*/false, /*copy=*/false);
+  return t.to(dev, dtype, /*non_blocking=*/false, /*copy=*/owned);
 }
 
 template <class T>
@@ -335,7 +336,7 @@ DeviceData uploadData(const HostData& h, const SessionOptions& o, const torch::D
     if (h.features->type != ElemType::F32) invalidArg("data.features must be a Float32Array");
     rowsOf(*h.features, "features");
     if (s.type == "mlp") expectShape(*h.features, {n, s.inputDim}, "data.features");
-    d.features = upload(*h.features, torch::kFloat, dev);
+    d.features = upload(*h.features, torch::kFloat, dev, true);
   }
   if (h.tokens) {
     rowsOf(*h.tokens, "tokens");
@@ -345,24 +346,24 @@ DeviceData uploadData(const HostData& h, const SessionOptions& o, const torch::D
     if (len > limit)
       invalidArg("sequence length " + std::to_string(len) + " exceeds MODEL.TOKEN_LIMIT (" + std::to_string(s.tokenLimit) +
                  "); truncate the sequences or raise TOKEN_LIMIT");
-    d.tokens = upload(*h.tokens, torch::kLong, dev);
+    d.tokens = upload(*h.tokens, torch::kLong, dev, true);
   }
   if (h.meta) {
     if (h.meta->type != ElemType::F32) invalidArg("data.meta must be a Float32Array");
     expectShape(*h.meta, {n, s.metaDim}, "data.meta");
-    d.meta = upload(*h.meta, torch::kFloat, dev);
+    d.meta = upload(*h.meta, torch::kFloat, dev, true);
   }
   if (h.labels && s.type != "gpt") {
     if (s.task == "classification") {
       expectShape(*h.labels, {n}, "data.labels");
       checkIndices(*h.labels, s.numClasses, INT64_MIN, "data.labels");
-      d.labels = upload(*h.labels, torch::kLong, dev);
+      d.labels = upload(*h.labels, torch::kLong, dev, true);
     } else {
       if (h.labels->type != ElemType::F32) invalidArg("regression data.labels must be a Float32Array");
       if (h.labels->numel() != n * s.outputDim)
         invalidArg("data.labels has " + std::to_string(h.labels->numel()) + " values, expected count * outputDim = " +
                    std::to_string(n * s.outputDim));
-      d.labels = upload(*h.labels, torch::kFloat, dev).reshape({n, s.outputDim});
+      d.labels = upload(*h.labels, torch::kFloat, dev, true).reshape({n, s.outputDim});
     }
   }
   return d;
