@@ -3,7 +3,7 @@
  * Steps/s of the native addon vs a plain PyTorch loop on the same LibTorch, side by side in one run.
  *
  * The same MLP and transformer encoder (classification) are stepped by the addon
- * (createTrainer().step, readLoss false) and by scripts/bench/step_reference.py (PyTorch 1.13 at
+ * (createSession().step, readLoss false) and by scripts/bench/step_reference.py (PyTorch 1.13 at
  * /usr/bin/python3, the same LibTorch the addon links): same thread count (threads option /
  * torch.set_num_threads), AdamW (lr 1e-4, wd 0.01), total-norm gradient clipping at 1.0, fp32,
  * no dropout. Runs alternate addon, python, addon, python... each in a fresh process; each run
@@ -90,7 +90,7 @@ async function checkSameModel(key) {
 async function main() {
   await C.waitForQuiet();
   const api = C.nativeApi();
-  const info = api.buildInfo();
+  const info = await api.buildInfo();
   const header = [
     '# bench-step: native addon vs PyTorch loop, same LibTorch',
     C.machineLine(),

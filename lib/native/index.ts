@@ -5,11 +5,11 @@
  */
 import { types } from 'util';
 
-import { loadNative } from './load';
+import { loadNative, loadNativeAsync } from './load';
 import type { AttentionBenchOptions, AttentionBenchResult, BuildInfo, NativeSession, NativeSessionHandle, NativeSessionOptions, StepOptions } from './types';
 
 export * from './types';
-export { isNativeAvailable, loadNative, nativeLoadError, NativeLoadError, explainLoadFailure } from './load';
+export { isNativeAvailable, loadNative, loadNativeAsync, nativeLoadError, NativeLoadError, explainLoadFailure } from './load';
 
 export class NativeOptionError extends Error {
   readonly code = 'ERR_NATIVE_INVALID_ARG';
@@ -115,7 +115,7 @@ function wrap(t: NativeSessionHandle, device: string): NativeSession {
  */
 export async function createSession(options: NativeSessionOptions): Promise<NativeSession> {
   validateSessionOptions(options);
-  const addon = loadNative();
+  const addon = await loadNativeAsync();
   const handle = new addon.NativeSession(options);
   try {
     const { device } = await withCallerStack(() => handle.ready());
@@ -127,8 +127,8 @@ export async function createSession(options: NativeSessionOptions): Promise<Nati
 }
 
 /** What the addon was built against and what it sees (devices, threads); runs off the JS thread. */
-export function buildInfo(): Promise<BuildInfo> {
-  return loadNative().buildInfo();
+export async function buildInfo(): Promise<BuildInfo> {
+  return (await loadNativeAsync()).buildInfo();
 }
 
 /** Checks attentionBench's options; throws NativeOptionError naming the option. */

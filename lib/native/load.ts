@@ -4,7 +4,9 @@
  * ABI / Node-API mismatch (rebuild). The result is cached: loading is attempted once.
  */
 import bindings from 'bindings';
+import { existsSync } from 'fs';
 import * as path from 'path';
+import { Worker } from 'worker_threads';
 
 import type { NativeAddon } from './types';
 
@@ -78,6 +80,41 @@ export function loadNative(): NativeAddon {
   cached ??= attempt();
   if ('error' in cached) throw cached.error;
   return cached.addon;
+}
+
+/** The .node file a load will open, when it can be named without loading it (else undefined). */
+function addonPath(): string | undefined {
+  const override = process.env.TRAIN_NATIVE_ADDON;
+  if (override) return path.resolve(override);
+  const root = path.resolve(__dirname, '..', '..');
+  return ['Release', 'Debug'].map((c) => path.join(root, 'build', c, 'train_native.node')).find((f) => existsSync(f));
+}
+
+let warming: Promise<void> | undefined;
+
+/**
+ * Opening the addon maps and relocates LibTorch (about 0.3 s), which would block the event loop
+ * of a service that starts training. A worker thread opens it first; the shared libraries then
+ * stay loaded, so the main thread's own load costs well under a millisecond.
+ */
+function warmUp(): Promise<void> {
+  const file = addonPath();
+  if (cached || !file) return Promise.resolve();
+  warming ??= new Promise<void>((done) => {
+    const worker = new Worker(`require(${JSON.stringify(file)}); require('worker_threads').parentPort.postMessage('loaded');`, { eval: true });
+    // A failed load is explained by the main thread's own attempt; the worker only saves time.
+    const finish = () => void worker.terminate().then(() => done(), () => done());
+    worker.once('message', finish);
+    worker.once('error', finish);
+    worker.once('exit', () => done());
+  });
+  return warming;
+}
+
+/** loadNative() without blocking the event loop for LibTorch's load (see warmUp). */
+export async function loadNativeAsync(): Promise<NativeAddon> {
+  await warmUp();
+  return loadNative();
 }
 
 /** True when the addon loads; tests use it to skip cleanly. */

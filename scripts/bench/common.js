@@ -10,7 +10,7 @@ const { spawn, execFileSync } = require('child_process');
 const ROOT = path.resolve(__dirname, '..', '..');
 const PYTHON = process.env.BENCH_PYTHON || '/usr/bin/python3';
 
-/** dist/native (createTrainer, loadNative); explains what to build when it is missing. */
+/** dist/native (createSession, loadNative); explains what to build when it is missing. */
 function nativeApi() {
   const distNative = path.join(ROOT, 'dist', 'native', 'index.js');
   if (!fs.existsSync(distNative)) throw new Error(`missing ${distNative}: run \`npm run build\` first`);

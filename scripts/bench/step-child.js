@@ -1,7 +1,7 @@
 // One addon measurement for scripts/bench-step.js, in a fresh process (as step_reference.py is on
 // the Python side). Prints one JSON line.
 //   node step-child.js run    SPEC_JSON THREADS WARMUP STEPS REPEAT
-//       steps/s of `await trainer.step(batch, {readLoss: false})` over one fixed batch, the way a
+//       steps/s of `await session.step(batch, {readLoss: false})` over one fixed batch, the way a
 //       loop that logs rarely calls it; the addon still copies the TypedArrays every step.
 //   node step-child.js gather SPEC_JSON THREADS WARMUP STEPS
 //       batch-assembly share: every step gathers batchSize random rows of a 4096-sample dataset
@@ -20,8 +20,8 @@ const [cmd, specJson, ...rest] = process.argv.slice(2);
 const spec = JSON.parse(specJson);
 const lrs = { default: spec.lr ?? 1e-4 };
 
-function trainer(api, threads) {
-  return api.createTrainer({
+function session(api, threads) {
+  return api.createSession({
     model: spec.model,
     optimizer: { name: 'adamw', weightDecay: spec.optimizer?.weightDecay ?? 0.01 },
     gradClip: spec.gradClip ?? 1.0,
@@ -41,7 +41,7 @@ function fixedBatch(seed = 7) {
 
 async function run(threads, warmup, steps, repeat) {
   const api = nativeApi();
-  const t = trainer(api, threads);
+  const t = await session(api, threads);
   const batch = fixedBatch();
   for (let i = 0; i < warmup; i++) await t.step(batch, { lrs, readLoss: false });
   const rates = [];
@@ -50,14 +50,14 @@ async function run(threads, warmup, steps, repeat) {
     for (let i = 0; i < steps; i++) await t.step(batch, { lrs, readLoss: false });
     rates.push(steps / ((performance.now() - t0) / 1000));
   }
-  const params = t.parameters().reduce((s, p) => s + p.numel, 0);
-  t.dispose();
+  const params = (await t.parameters()).reduce((s, p) => s + p.numel, 0);
+  await t.dispose();
   return { stepsPerSec: rates, params, threads };
 }
 
 async function gather(threads, warmup, steps) {
   const api = nativeApi();
-  const t = trainer(api, threads);
+  const t = await session(api, threads);
   const m = spec.model, b = spec.batchSize, pool = 4096;
   const rowLen = m.type === 'mlp' ? m.inputDim : spec.seqLen;
   const data = m.type === 'mlp' ? randFloats(pool * rowLen, 3) : randInts(pool * rowLen, m.vocabSize, 3);
@@ -88,7 +88,7 @@ async function gather(threads, warmup, steps) {
     prepareMs += r.timing.prepareMs;
     computeMs += r.timing.computeMs;
   }
-  t.dispose();
+  await t.dispose();
   const per = (v) => v / steps;
   return { gatherMs: per(gatherMs), unpackMs: per(unpackMs), prepareMs: per(prepareMs), computeMs: per(computeMs), wallMs: per(wallMs) };
 }
@@ -110,7 +110,7 @@ function writeSafetensors(file, entries) {
 
 async function verify(dir) {
   const api = nativeApi();
-  const t = trainer(api, 1);
+  const t = await session(api, 1);
   const batch = fixedBatch();
   writeSafetensors(path.join(dir, 'weights.safetensors'), await t.getState());
   const x = spec.model.type === 'mlp' ? batch.features : batch.tokens;
@@ -120,15 +120,15 @@ async function verify(dir) {
   ]);
   const r = await t.step(batch, { lrs, readLoss: true });
   const e = await t.evaluate(batch);
-  t.dispose();
+  await t.dispose();
   return { lossBefore: r.loss, lossAfter: e.loss };
 }
 
-function params() {
+async function params() {
   const api = nativeApi();
-  const t = trainer(api, 1);
-  const ps = t.parameters();
-  t.dispose();
+  const t = await session(api, 1);
+  const ps = (await t.parameters());
+  await t.dispose();
   return { count: ps.reduce((s, p) => s + p.numel, 0), params: ps.map((p) => [p.name, p.shape]) };
 }
 
@@ -137,7 +137,7 @@ function params() {
   let out;
   if (cmd === 'run') out = await run(n[0], n[1], n[2], n[3]);
   else if (cmd === 'gather') out = await gather(n[0], n[1], n[2]);
-  else if (cmd === 'params') out = params();
+  else if (cmd === 'params') out = await params();
   else if (cmd === 'verify') out = await verify(rest[0]);
   else throw new Error(`unknown command ${cmd}`);
   console.log(JSON.stringify(out));
