@@ -1,11 +1,15 @@
 // The optimizer: AdamW and SGD written out with torch.optim's formulas (decoupled weight decay,
 // bias correction, momentum / nesterov), over named parameter groups each with its own LR and
 // weight decay; frozen or grad-less parameters are skipped (as torch.optim skips grad=None).
+// Updates run over flat per-bucket buffers (internal.h, Optimizer), a few ops per bucket.
 // Also: glob matching for group patterns and named-tensor <-> host-bytes conversion.
 #include "core/internal.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <map>
+#include <tuple>
 #include <set>
 
 namespace tn {
@@ -58,6 +62,16 @@ Optimizer::Optimizer(const OptimSpec& spec, std::vector<GroupState> groups,
     if (slot.group < 0) slot.group = groupIndex("default");
     slots_.push_back(std::move(slot));
   }
+  bucketOf_.assign(slots_.size(), -1);
+  viewPtr_.assign(slots_.size(), nullptr);
+  if (const char* mask = std::getenv("TRAIN_NATIVE_TEST_OPTIMIZER_MASK")) {
+    // Test hook only (tests/native/optimizer-masked.test.ts): every step takes the masked path with
+    // a constant flag, "apply" or "skip". Read once, here.
+    const std::string m = mask;
+    if (m == "apply") testMask_ = 1;
+    else if (m == "skip") testMask_ = 0;
+    else if (!m.empty()) invalidArg("TRAIN_NATIVE_TEST_OPTIMIZER_MASK must be apply or skip (got '" + m + "')");
+  }
 }
 
 int Optimizer::groupIndex(const std::string& name) const {
@@ -66,44 +80,245 @@ int Optimizer::groupIndex(const std::string& name) const {
   return -1;
 }
 
-void Optimizer::step(const std::vector<double>& lrs) {
-  torch::NoGradGuard noGrad;
+// torch.optim's single-tensor AdamW changed its formulas twice; match the torch this LibTorch
+// belongs to, bit for bit:
+//  - 2.1 (pytorch#104796): exp_avg.lerp_(grad, 1 - beta1), before: exp_avg.mul_(beta1).add_(grad, 1 - beta1);
+//  - 2.5 (pytorch#131358): bias_correction2 ** 0.5, before: math.sqrt(bias_correction2) (glibc's
+//    pow(x, 0.5) differs from sqrt(x) in the last bit for ~0.6 % of step counts).
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+#define TN_ADAMW_LERP 1
+#endif
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+#define TN_ADAMW_POW_HALF 1
+#endif
+
+namespace {
+bool stepping(const ParamSlot& s) { return s.param.requires_grad() && s.param.grad().defined(); }
+
+// `t` in its own storage: frees the flat buffer of a bucket that `t` no longer belongs to.
+torch::Tensor ownCopy(const torch::Tensor& t) { return t.defined() ? t.detach().clone() : t; }
+
+torch::Tensor viewOf(const torch::Tensor& flat, int64_t offset, const torch::Tensor& like) {
+  return flat.narrow(0, offset, like.numel()).view(like.sizes());
+}
+}  // namespace
+
+bool Optimizer::bucketsStale() const {
+  if (!bucketsValid_) return true;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    const bool in = bucketOf_[i] >= 0;
+    if (stepping(slots_[i]) != in) return true;
+    if (in && slots_[i].param.data_ptr() != viewPtr_[i]) return true;  // replaced (set_data) since
+  }
+  return false;
+}
+
+void Optimizer::rebuildBuckets() {
   const bool adamw = spec_.name == "adamw";
-  for (auto& s : slots_) {
-    if (!s.param.requires_grad() || !s.param.grad().defined()) continue;
-    const double lr = lrs[s.group];
-    const double wd = groups_[s.group].weightDecay;
-    auto& p = s.param;
-    auto grad = s.param.grad();
+  // Key: group, dtype, device and the step count (for SGD only whether a momentum buffer
+  // exists: its update does not depend on the count). std::map keeps the order deterministic.
+  using Key = std::tuple<int, int, std::string, int64_t>;
+  std::map<Key, std::vector<size_t>> byKey;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    const auto& s = slots_[i];
+    if (!stepping(s)) continue;
+    const int64_t stepKey = adamw ? s.step : (s.momentumBuffer.defined() ? 1 : 0);
+    byKey[Key{s.group, static_cast<int>(s.param.scalar_type()), s.param.device().str(), stepKey}].push_back(i);
+  }
+  std::vector<Bucket> next;
+  std::vector<int> nextOf(slots_.size(), -1);
+  int64_t maxNumel = 0;
+  for (auto& [key, members] : byKey) {
+    Bucket b;
+    b.group = std::get<0>(key);
+    b.members = members;
+    for (auto i : members) b.numel += slots_[i].param.numel();
+    const auto opts = slots_[members.front()].param.options().requires_grad(false);
+    b.param = torch::empty({b.numel}, opts);
+    const auto& first = slots_[members.front()];
     if (adamw) {
-      // torch.optim.AdamW (single-tensor, amsgrad=False)
-      if (!s.expAvg.defined()) {
-        s.expAvg = torch::zeros_like(p, torch::MemoryFormat::Preserve);
-        s.expAvgSq = torch::zeros_like(p, torch::MemoryFormat::Preserve);
-      }
-      s.step += 1;
-      p.mul_(1.0 - lr * wd);
-      s.expAvg.mul_(spec_.beta1).add_(grad, 1.0 - spec_.beta1);
-      s.expAvgSq.mul_(spec_.beta2).addcmul_(grad, grad, 1.0 - spec_.beta2);
-      const double bc1 = 1.0 - std::pow(spec_.beta1, static_cast<double>(s.step));
-      const double bc2 = 1.0 - std::pow(spec_.beta2, static_cast<double>(s.step));
-      const double stepSize = lr / bc1;
-      auto denom = (s.expAvgSq.sqrt() / std::sqrt(bc2)).add_(spec_.eps);
-      p.addcdiv_(s.expAvg, denom, -stepSize);
-    } else {
-      // torch.optim.SGD (dampening 0)
-      auto d = wd != 0.0 ? grad.add(p, wd) : grad;
-      if (spec_.momentum != 0.0) {
-        if (!s.momentumBuffer.defined()) {
-          s.momentumBuffer = d.clone().detach();
-        } else {
-          s.momentumBuffer.mul_(spec_.momentum).add_(d);
-        }
-        d = spec_.nesterov ? d.add(s.momentumBuffer, spec_.momentum) : s.momentumBuffer;
-      }
-      s.step += 1;
-      p.add_(d, -lr);
+      b.expAvg = torch::zeros({b.numel}, opts);  // step 0: torch.optim's zeros_like
+      b.expAvgSq = torch::zeros({b.numel}, opts);
+    } else if (first.momentumBuffer.defined()) {
+      b.momentumBuffer = torch::empty({b.numel}, opts);
     }
+    int64_t off = 0;
+    for (auto i : members) {
+      const auto& s = slots_[i];
+      const int64_t n = s.param.numel();
+      b.param.narrow(0, off, n).copy_(s.param.detach().reshape({n}));
+      if (adamw && s.expAvg.defined()) {
+        b.expAvg.narrow(0, off, n).copy_(s.expAvg.reshape({n}));
+        b.expAvgSq.narrow(0, off, n).copy_(s.expAvgSq.reshape({n}));
+      }
+      if (b.momentumBuffer.defined()) b.momentumBuffer.narrow(0, off, n).copy_(s.momentumBuffer.reshape({n}));
+      off += n;
+      nextOf[i] = static_cast<int>(next.size());
+    }
+    maxNumel = std::max(maxNumel, b.numel);
+    next.push_back(std::move(b));
+  }
+  // Everything is copied: now point the parameters and moments at the new buffers. Parameters
+  // stay the same tensors (the model's), only their storage moves (set_data, as Module.to does).
+  viewPtr_.assign(slots_.size(), nullptr);
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    auto& s = slots_[i];
+    if (nextOf[i] >= 0 || bucketOf_[i] < 0) continue;
+    // Leaves its bucket (frozen, no gradient): give it its own storage so the old flat buffers go.
+    s.param.set_data(ownCopy(s.param));
+    s.expAvg = ownCopy(s.expAvg);
+    s.expAvgSq = ownCopy(s.expAvgSq);
+    s.momentumBuffer = ownCopy(s.momentumBuffer);
+  }
+  for (auto& b : next) {
+    int64_t off = 0;
+    for (auto i : b.members) {
+      auto& s = slots_[i];
+      s.param.set_data(viewOf(b.param, off, s.param));
+      viewPtr_[i] = s.param.data_ptr();
+      if (s.step > 0 && b.expAvg.defined()) {  // AdamW state exists once stepped (stepAdamW makes it)
+        s.expAvg = viewOf(b.expAvg, off, s.param);
+        s.expAvgSq = viewOf(b.expAvgSq, off, s.param);
+      }
+      if (b.momentumBuffer.defined()) s.momentumBuffer = viewOf(b.momentumBuffer, off, s.param);
+      off += s.param.numel();
+    }
+  }
+  buckets_ = std::move(next);
+  bucketOf_ = std::move(nextOf);
+  // One gradient buffer for all buckets (they run one after another on one stream).
+  if (buckets_.empty()) gradScratch_ = torch::Tensor();
+  else if (!gradScratch_.defined() || gradScratch_.numel() < maxNumel ||
+           gradScratch_.scalar_type() != buckets_.front().param.scalar_type() ||
+           gradScratch_.device() != buckets_.front().param.device())
+    gradScratch_ = torch::empty({maxNumel}, buckets_.front().param.options());
+  bucketsValid_ = true;
+}
+
+// One copy of every member's gradient into a flat buffer (the shared scratch when it fits).
+torch::Tensor Optimizer::gatherGrads(const Bucket& b) {
+  std::vector<torch::Tensor> grads;
+  grads.reserve(b.members.size());
+  for (auto i : b.members) grads.push_back(slots_[i].param.grad().reshape({-1}));
+  const bool fits = gradScratch_.defined() && gradScratch_.numel() >= b.numel &&
+                    gradScratch_.dtype() == b.param.dtype() && gradScratch_.device() == b.param.device();
+  auto g = fits ? gradScratch_.narrow(0, 0, b.numel) : torch::empty({b.numel}, b.param.options());
+  at::cat_out(g, grads, 0);
+  return g;
+}
+
+void Optimizer::step(const std::vector<double>& lrs) {
+  if (testMask_ < 0) return step(lrs, torch::Tensor());
+  // Test hook (TRAIN_NATIVE_TEST_OPTIMIZER_MASK): the masked path with a constant flag.
+  for (auto& s : slots_)
+    if (stepping(s)) return step(lrs, torch::tensor(testMask_ == 1).to(s.param.device()));
+  step(lrs, torch::Tensor());
+}
+
+void Optimizer::step(const std::vector<double>& lrs, const torch::Tensor& apply) {
+  torch::NoGradGuard noGrad;
+  if (apply.defined() && (apply.dim() != 0 || apply.scalar_type() != torch::kBool))
+    invalidArg("optimizer step: apply must be a 0-dim bool tensor");
+  if (bucketsStale()) rebuildBuckets();
+  const bool adamw = spec_.name == "adamw";
+  for (auto& b : buckets_) {
+    for (auto i : b.members) slots_[i].step += 1;
+    if (adamw) stepAdamW(b, lrs[b.group], apply);
+    else stepSgd(b, lrs[b.group], apply);
+  }
+}
+
+// torch.optim.AdamW, single-tensor loop (amsgrad=False), over one bucket. Each line is the same
+// elementwise kernel with the same scalars as torch.optim's per-parameter line, so the bits match.
+void Optimizer::stepAdamW(Bucket& b, double lr, const torch::Tensor& apply) {
+  const double wd = groups_[b.group].weightDecay;
+  const double beta1 = spec_.beta1, beta2 = spec_.beta2;
+  const auto step = static_cast<double>(slots_[b.members.front()].step);
+  if (step == 1) {  // state exists from the first update on: the slots' moments become views
+    int64_t off = 0;
+    for (auto i : b.members) {
+      auto& s = slots_[i];
+      s.expAvg = viewOf(b.expAvg, off, s.param);
+      s.expAvgSq = viewOf(b.expAvgSq, off, s.param);
+      off += s.param.numel();
+    }
+  }
+  auto g = gatherGrads(b);
+  const double bc1 = 1.0 - std::pow(beta1, step);
+  const double bc2 = 1.0 - std::pow(beta2, step);
+  const double stepSize = lr / bc1;
+#ifdef TN_ADAMW_POW_HALF
+  const double bc2Sqrt = std::pow(bc2, 0.5);
+#else
+  const double bc2Sqrt = std::sqrt(bc2);
+#endif
+  // Unmasked: in place. Masked: the same ops out of place, then where() commits them.
+  auto& p = b.param;
+  auto& m = b.expAvg;
+  auto& v = b.expAvgSq;
+  torch::Tensor p1, m1, v1;
+  if (!apply.defined()) {
+    p1 = p, m1 = m, v1 = v;
+    if (wd != 0) p1.mul_(1.0 - lr * wd);
+#ifdef TN_ADAMW_LERP
+    m1.lerp_(g, 1.0 - beta1);
+#else
+    m1.mul_(beta1).add_(g, 1.0 - beta1);
+#endif
+    v1.mul_(beta2).addcmul_(g, g, 1.0 - beta2);
+  } else {
+    p1 = wd != 0 ? p.mul(1.0 - lr * wd) : p.clone();
+#ifdef TN_ADAMW_LERP
+    m1 = m.lerp(g, 1.0 - beta1);
+#else
+    m1 = m.mul(beta1).add_(g, 1.0 - beta1);
+#endif
+    v1 = v.mul(beta2).addcmul_(g, g, 1.0 - beta2);
+  }
+  // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps), built in the gradient buffer
+  // (the gradient is no longer needed).
+  auto& denom = g;
+  at::sqrt_out(denom, v1);
+  denom.div_(bc2Sqrt).add_(spec_.eps);
+  p1.addcdiv_(m1, denom, -stepSize);
+  if (apply.defined()) {
+    at::where_out(p, apply, p1, p);
+    at::where_out(m, apply, m1, m);
+    at::where_out(v, apply, v1, v);
+  }
+}
+
+// torch.optim.SGD (dampening 0), single-tensor loop, over one bucket.
+void Optimizer::stepSgd(Bucket& b, double lr, const torch::Tensor& apply) {
+  const double wd = groups_[b.group].weightDecay;
+  auto d = gatherGrads(b);                // we own this buffer: torch's out-of-place
+  if (wd != 0.0) d.add_(b.param, wd);     // grad.add(param, alpha=wd), in place here
+  if (spec_.momentum != 0.0) {
+    torch::Tensor buf;  // the updated buffer (committed below)
+    if (!b.momentumBuffer.defined()) {
+      // First update: buf = d.clone(). Masked off, the buffer starts at zeros: the next update
+      // then gives 0 * momentum + d = d, what a fresh clone would give (up to the sign of a zero).
+      b.momentumBuffer = apply.defined() ? at::where(apply, d, at::zeros({}, d.options())) : d.clone();
+      buf = apply.defined() ? d : b.momentumBuffer;
+      int64_t off = 0;
+      for (auto i : b.members) {
+        auto& s = slots_[i];
+        s.momentumBuffer = viewOf(b.momentumBuffer, off, s.param);
+        off += s.param.numel();
+      }
+    } else if (!apply.defined()) {
+      buf = b.momentumBuffer.mul_(spec_.momentum).add_(d);
+    } else {
+      buf = b.momentumBuffer.mul(spec_.momentum).add_(d);
+      at::where_out(b.momentumBuffer, apply, buf, b.momentumBuffer);
+    }
+    if (spec_.nesterov) d.add_(buf, spec_.momentum);  // grad.add(buf, alpha=momentum)
+    else d = buf;
+  }
+  if (!apply.defined()) {
+    b.param.add_(d, -lr);
+  } else {
+    at::where_out(b.param, apply, b.param.add(d, -lr), b.param);
   }
 }
 
@@ -158,6 +373,7 @@ void Optimizer::importState(const std::vector<NamedTensor>& entries) {
   for (auto& [name, e] : byName)
     if (!used.count(name)) invalidArg("optimizer state: unexpected entry '" + name + "' (no such parameter / state for " + spec_.name + ")");
   slots_ = std::move(next);
+  bucketsValid_ = false;  // the moments are new tensors now: the next step re-buckets them
 }
 
 int64_t Optimizer::stateBytes() const {
@@ -225,11 +441,6 @@ torch::Tensor fromNamed(const NamedTensor& e) {
                " " + e.dtype + " (expected " + std::to_string(n) + ")");
   if (n) std::memcpy(t.data_ptr(), e.data.data(), n);
   return t;
-}
-
-// Placeholder until the flat-buffer optimizer lands: reads the flag back (a sync on CUDA).
-void Optimizer::step(const std::vector<double>& lrs, const torch::Tensor& apply) {
-  if (!apply.defined() || apply.item<bool>()) step(lrs);
 }
 
 }  // namespace tn

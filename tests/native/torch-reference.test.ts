@@ -12,7 +12,7 @@ import { readSafetensorsFile, writeSafetensorsFile } from '../../lib/checkpoint/
 import { createSession } from '../../lib/native';
 import { classificationBatch, nativeAvailable } from './helpers';
 
-const PY = '/usr/bin/python3';
+const PY = process.env.TRAIN_NATIVE_REFERENCE_PYTHON ?? '/usr/bin/python3';
 const hasTorch = fs.existsSync(PY) && spawnSync(PY, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 
 (nativeAvailable && hasTorch ? describe : describe.skip)('optimizer matches torch.optim', () => {
