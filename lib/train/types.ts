@@ -47,7 +47,7 @@ export interface TrainResult {
   totalSteps: number;
   /** The newest validation metrics (`val_loss`, `val_accuracy`, …). */
   metrics: Record<string, number>;
-  /** The best complete checkpoint by TRAIN.EARLY_STOP.METRIC, if any had the metric. */
+  /** The checkpoint `checkpoints/best` names: retention's ranking by the monitored metric (ties: the newer); null when none has it. */
   best: { checkpoint: string; metric: string; value: number } | null;
   /** Complete checkpoints left on disk after retention, oldest first. */
   checkpoints: string[];
