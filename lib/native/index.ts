@@ -6,6 +6,7 @@
 import { types } from 'util';
 
 import { loadNative } from './load';
+import { OldAddonSessionHandle, oldAddonBuildInfo, shimEnabled } from './old-addon-shim'; // TEMPORARY: TRAIN_NATIVE_SHIM
 import type { AttentionBenchOptions, AttentionBenchResult, BuildInfo, NativeSession, NativeSessionHandle, NativeSessionOptions, StepOptions } from './types';
 
 export * from './types';
@@ -116,7 +117,7 @@ function wrap(t: NativeSessionHandle, device: string): NativeSession {
 export async function createSession(options: NativeSessionOptions): Promise<NativeSession> {
   validateSessionOptions(options);
   const addon = loadNative();
-  const handle = new addon.NativeSession(options);
+  const handle = shimEnabled() ? new OldAddonSessionHandle(options) : new addon.NativeSession(options); // TEMPORARY: TRAIN_NATIVE_SHIM
   try {
     const { device } = await withCallerStack(() => handle.ready());
     return wrap(handle, device);
@@ -128,6 +129,7 @@ export async function createSession(options: NativeSessionOptions): Promise<Nati
 
 /** What the addon was built against and what it sees (devices, threads); runs off the JS thread. */
 export function buildInfo(): Promise<BuildInfo> {
+  if (shimEnabled()) return oldAddonBuildInfo(); // TEMPORARY: TRAIN_NATIVE_SHIM
   return loadNative().buildInfo();
 }
 
