@@ -25,7 +25,6 @@ export {
   buildScheduleJson,
   scheduleToJson,
   resolvedValues,
-  groupForParameter,
   generateCheckpointPlan,
   checkpointPlanFromConfig,
   PlateauScheduler,
