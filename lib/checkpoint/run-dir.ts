@@ -30,8 +30,6 @@ export interface RunDirLayout {
   latest: string;
   /** checkpoints/best */
   best: string;
-  /** plots/training_curves.svg (`train-native plot`) */
-  curvesPlot: string;
 }
 
 /** Absolute paths of everything in a run directory. */
@@ -49,7 +47,6 @@ export function runDirLayout(runDir: string): RunDirLayout {
     checkpoints,
     latest: path.join(checkpoints, LATEST_FILE),
     best: path.join(checkpoints, BEST_FILE),
-    curvesPlot: path.join(root, 'plots', 'training_curves.svg'),
   };
 }
 

@@ -93,7 +93,7 @@ export async function runPlot(runDir: string, opts: PlotCliOptions, io: CliIO = 
   }
   const runName = basename(resolve(runDir));
   const svg = renderCurvesSvg(curvesFromMetrics(records, await completeCheckpointSteps(runDir), runName));
-  const output = opts.output ?? inRun(layout.curvesPlot);
+  const output = opts.output ?? join(runDir, 'plots', 'training_curves.svg');
   writeUserFile(output, svg, 'the plot');
   io.stderr(`wrote ${output}\n`);
   return output;
