@@ -105,7 +105,7 @@ export class LoopState {
     return {
       format: TRAINER_STATE_FORMAT,
       step,
-      nextStep: Math.max(step, this.nextStep),
+      nextStep: this.nextStep,
       epoch: Math.floor(step / spe) + 1,
       stage: schedule.stages[si].name,
       stageIndex: si,

@@ -15,7 +15,7 @@ export interface TrainOptions {
   sets?: string[];
   /** Shorthand flags by name (`lr`, `epochs`, `resume-from`, …). */
   flags?: Partial<Record<ShorthandFlag, string | number | boolean>>;
-  /** Aborting stops the run before the next optimizer step and leaves a resumable checkpoint. */
+  /** Aborting stops the run before the next step is queued (after those in flight) and leaves a resumable checkpoint. */
   signal?: AbortSignal;
   /**
    * Console output: 'bar' / 'plain' progress, or 'none' (no progress, but messages such as the
@@ -65,6 +65,7 @@ export interface StartEvent {
   parameters: number;
 }
 
+/** Delivered before the next step is queued while a 'step' listener is attached (so it may abort exactly there). */
 export interface StepEvent {
   /** Global step after this optimizer step (1-based count of steps done). */
   step: number;
