@@ -29,8 +29,9 @@ import type { TrainerEvents, TrainOptions, TrainResult } from './types';
 import { Validation } from './validation';
 
 /**
- * Steps queued ahead of the one whose result is awaited. Their batches are indices and a few
- * decisions, so a deep queue costs nothing; 4 keeps the session busy across the JS round trip.
+ * Steps queued ahead of the one whose result is awaited (TrainOptions.pipelineDepth). Their
+ * batches are indices and a few decisions, so a deep queue costs little; 4 keeps the session busy
+ * across the JS round trip.
  */
 export const PIPELINE_DEPTH = 4;
 
@@ -44,6 +45,8 @@ export class Trainer extends EventEmitter {
 
   constructor(private readonly options: TrainOptions = {}) {
     super();
+    const d = options.pipelineDepth;
+    if (d !== undefined && !(Number.isInteger(d) && d >= 1)) throw new RangeError(`pipelineDepth must be an integer >= 1 (got ${String(d)})`);
     options.signal?.addEventListener('abort', () => (this.aborted = true), { once: true });
     if (options.signal?.aborted) this.aborted = true;
   }
@@ -87,7 +90,7 @@ export class Trainer extends EventEmitter {
 
   /** A listener of 'step' may stop the run at any step it sees: then one step is in flight at a time. */
   private depth(): number {
-    return this.listenerCount('step') > 0 ? 1 : PIPELINE_DEPTH;
+    return this.listenerCount('step') > 0 ? 1 : (this.options.pipelineDepth ?? PIPELINE_DEPTH);
   }
 
   private async loop(run: Run): Promise<TrainResult> {

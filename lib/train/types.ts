@@ -28,6 +28,11 @@ export interface TrainOptions {
   /** Folder relative data paths and OUTPUT_DIR are resolved against (default process.cwd()). */
   cwd?: string;
   /**
+   * Steps queued ahead of the one being handled (default 4; 1 = one step at a time). Results do
+   * not depend on it; while a 'step' listener is attached the loop uses 1.
+   */
+  pipelineDepth?: number;
+  /**
    * Run directory to use as is (no `-2` suffix for an existing one), e.g. for resuming a known
    * run. Default: EXPERIMENT.OUTPUT_DIR/EXPERIMENT.NAME.
    */
