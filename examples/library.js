@@ -1,9 +1,9 @@
-// The library in one page: load a config, resolve its schedule, and drive the native trainer
-// one optimizer step at a time with the schedule's learning rates. (The full training loop with
+// The library in one page: load a config, resolve its schedule, and drive a native session one
+// optimizer step at a time with the schedule's learning rates. (The full training loop with
 // data loading, validation, checkpoints and logging is `train-native train`.)
 //
 //   node examples/library.js            # after `bash scripts/setup.sh`
-const { loadConfig, buildSchedule, createTrainer, isNativeAvailable, nativeLoadError } = require('..');
+const { loadConfig, buildSchedule, createSession, isNativeAvailable, nativeLoadError } = require('..');
 
 async function main() {
   // The built-in quickstart config, with an override as `--set` would give it.
@@ -17,7 +17,8 @@ async function main() {
     return;
   }
   const { INPUT_DIM: inputDim, NUM_CLASSES: numClasses, HIDDEN_SIZES: hiddenSizes } = config.MODEL;
-  const trainer = createTrainer({
+  // The model is built on the session's own thread: the event loop stays free meanwhile.
+  const session = await createSession({
     model: { type: 'mlp', task: 'classification', inputDim, numClasses, hiddenSizes },
     optimizer: { name: 'adamw', weightDecay: config.OPTIMIZER.WEIGHT_DECAY },
     seed: config.EXPERIMENT.SEED,
@@ -40,18 +41,23 @@ async function main() {
   }
 
   try {
+    // The session runs its work in order, so a step may be queued before the previous one has
+    // finished; only the steps that log are awaited (reading the loss back is a device sync).
+    const pending = [];
     for (let k = 0; k < schedule.totalSteps; k++) {
       const lrs = Object.fromEntries(schedule.groups.map((g, i) => [g, schedule.lr(k, i)]));
-      // Reading the loss back is a device sync: only on the steps that log it.
       const logging = (k + 1) % config.SCHEDULE.METRICS.CONSOLE_INTERVAL === 0;
-      const r = await trainer.step(batch(), { lrs, readLoss: logging });
-      if (logging) console.log(`step ${r.step}: loss ${r.loss.toFixed(4)} lr ${lrs.default.toExponential(2)}`);
+      pending.push(session.step(batch(), { lrs, readLoss: logging }));
+      if (!logging) continue;
+      const r = (await Promise.all(pending.splice(0))).pop();
+      console.log(`step ${r.step}: loss ${r.loss.toFixed(4)} lr ${lrs.default.toExponential(2)}`);
     }
+    await Promise.all(pending);
     const evalBatch = batch();
-    const e = await trainer.evaluate(evalBatch);
+    const e = await session.evaluate(evalBatch);
     console.log(`eval: loss ${e.loss.toFixed(4)}, accuracy ${(e.correct / e.count).toFixed(3)} (chance ${(1 / numClasses).toFixed(3)})`);
   } finally {
-    trainer.dispose();
+    await session.dispose();
   }
 }
 

@@ -1,5 +1,5 @@
 // Training from a Node program: the built-in quickstart config for two epochs, with typed events
-// and an AbortSignal (Ctrl-C stops after the current step and leaves a resumable checkpoint).
+// and an AbortSignal (Ctrl-C stops after the steps in flight and leaves a resumable checkpoint).
 //
 //   node examples/train.js            # after `bash scripts/setup.sh`; writes runs/library-example*
 const { Trainer, isNativeAvailable, nativeLoadError } = require('..');

@@ -1,8 +1,8 @@
 /**
  * Public library entry point of train-native: training (`train`, `Trainer`), configuration, the
- * schedule engine, the native trainer, checkpoints and the file formats it writes. Nothing here loads the native addon at import time: the
- * `.node` file is loaded on the first `createTrainer()` / `buildInfo()` call, so the TypeScript
- * half works on machines without LibTorch.
+ * schedule engine, the native session, checkpoints and the file formats it writes. Nothing here
+ * loads the native addon at import time: the `.node` file is loaded on the first
+ * `createSession()` / `buildInfo()` call, so the TypeScript half works on machines without LibTorch.
  */
 export * from './config/types';
 export { ConfigError } from './config/errors';
@@ -25,7 +25,6 @@ export {
   buildScheduleJson,
   scheduleToJson,
   resolvedValues,
-  groupForParameter,
   generateCheckpointPlan,
   checkpointPlanFromConfig,
   PlateauScheduler,
@@ -47,7 +46,7 @@ export type {
 export { renderScheduleSummary, renderSummaryOfSchedule, renderScheduleSvg } from './render';
 
 export {
-  createTrainer,
+  createSession,
   buildInfo,
   isNativeAvailable,
   nativeLoadError,

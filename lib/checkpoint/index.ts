@@ -28,6 +28,7 @@ export type {
   SkippedCheckpoint,
 } from './store';
 export { checkpointDirName, LATEST_FILE, BEST_FILE } from './names';
+export { listCheckpoints } from './scan';
 export { MANIFEST_FILE, MODEL_FILE, OPTIMIZER_FILE, TRAINER_STATE_FILE, MANIFEST_VERSION } from './manifest';
 export {
   encodeSafetensors,

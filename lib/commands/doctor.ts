@@ -5,7 +5,7 @@
  * the addon's build type and Node-API version, and a tiny smoke step proving that training works.
  * Exit code: 0 when the addon loads and the smoke step succeeds, 1 otherwise.
  */
-import { createTrainer, loadNative, nativeLoadError } from '../native';
+import { buildInfo, createSession, nativeLoadError } from '../native';
 import type { BuildInfo } from '../native';
 import type { CliIO } from './io';
 import { processIO } from './io';
@@ -23,7 +23,7 @@ export interface DoctorReport {
 async function smokeStep(): Promise<NonNullable<DoctorReport['smoke']>> {
   const started = Date.now();
   try {
-    const t = createTrainer({ model: { type: 'mlp', inputDim: 4, numClasses: 2, hiddenSizes: [8] }, device: 'cpu', threads: 1 });
+    const t = await createSession({ model: { type: 'mlp', inputDim: 4, numClasses: 2, hiddenSizes: [8] }, device: 'cpu', threads: 1 });
     try {
       const r = await t.step(
         { batchSize: 2, features: new Float32Array([0, 1, 2, 3, 3, 2, 1, 0]), labels: new Int32Array([0, 1]) },
@@ -31,7 +31,7 @@ async function smokeStep(): Promise<NonNullable<DoctorReport['smoke']>> {
       );
       return { ok: r.loss !== null && Number.isFinite(r.loss), loss: r.loss ?? undefined, ms: Date.now() - started };
     } finally {
-      t.dispose();
+      await t.dispose();
     }
   } catch (e) {
     return { ok: false, error: e instanceof Error ? e.message : String(e) };
@@ -51,7 +51,7 @@ export async function collectDoctorReport(): Promise<DoctorReport> {
   }
   let info: BuildInfo;
   try {
-    info = loadNative().buildInfo();
+    info = await buildInfo();
   } catch (e) {
     report.addon.error = { reason: 'other', message: e instanceof Error ? e.message : String(e) };
     return report;

@@ -1,13 +1,13 @@
 /**
  * `train-native plot RUN_DIR [-o FILE]`: the training curves of a run (seed 004) as one SVG —
  * train / validation loss on linear and log axes side by side, the LR on a secondary log axis,
- * checkpoints marked on the step axis. Reads only the run directory (SPEC §10): metrics.jsonl and
- * the complete checkpoint folders (those with a manifest.json).
+ * checkpoints marked on the step axis. Reads only the run directory (SPEC §10), through the
+ * checkpoint module's layout and listing: metrics.jsonl and the complete checkpoints.
  */
-import { existsSync, readdirSync, statSync } from 'fs';
-import { basename, join, resolve } from 'path';
+import { existsSync, statSync } from 'fs';
+import { basename, join, relative, resolve } from 'path';
 import { Command } from 'commander';
-import { stepOfDirName } from '../checkpoint/names';
+import { listCheckpoints, runDirLayout } from '../checkpoint';
 import { MetricsLogError, MetricsRecord, readMetricsLog } from '../logging';
 import { CurvePoint, renderCurvesSvg, TrainingCurves } from '../render/curves-svg';
 import { CliError } from './errors';
@@ -60,16 +60,9 @@ export function curvesFromMetrics(records: MetricsRecord[], checkpointSteps: num
   };
 }
 
-/** Steps of the complete checkpoints: `checkpoints/step-N/` folders holding a manifest.json. */
-export function completeCheckpointSteps(runDir: string): number[] {
-  const dir = join(runDir, 'checkpoints');
-  if (!existsSync(dir)) return [];
-  const steps: number[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const step = stepOfDirName(entry.name);
-    if (step !== undefined && entry.isDirectory() && existsSync(join(dir, entry.name, 'manifest.json'))) steps.push(step);
-  }
-  return steps.sort((a, b) => a - b);
+/** Steps of the complete checkpoints (the checkpoint store's listing), ascending. */
+export async function completeCheckpointSteps(runDir: string): Promise<number[]> {
+  return (await listCheckpoints(runDirLayout(runDir).checkpoints)).map((c) => c.step);
 }
 
 function isDirectory(path: string): boolean {
@@ -80,11 +73,14 @@ function isDirectory(path: string): boolean {
   }
 }
 
-export function runPlot(runDir: string, opts: PlotCliOptions, io: CliIO = processIO): string {
+export async function runPlot(runDir: string, opts: PlotCliOptions, io: CliIO = processIO): Promise<string> {
   if (!isDirectory(runDir)) {
     throw new CliError(`plot: ${runDir} is not a directory — expected a run directory (OUTPUT_DIR/NAME) with a metrics.jsonl`, 2);
   }
-  const metricsPath = join(runDir, 'metrics.jsonl');
+  const layout = runDirLayout(runDir);
+  // Paths as the user gave the run directory (relative stays relative in messages).
+  const inRun = (path: string): string => join(runDir, relative(layout.root, path));
+  const metricsPath = inRun(layout.metrics);
   if (!existsSync(metricsPath)) {
     throw new CliError(`plot: ${runDir} has no metrics.jsonl — is it a run directory?`, 2);
   }
@@ -96,7 +92,7 @@ export function runPlot(runDir: string, opts: PlotCliOptions, io: CliIO = proces
     throw err;
   }
   const runName = basename(resolve(runDir));
-  const svg = renderCurvesSvg(curvesFromMetrics(records, completeCheckpointSteps(runDir), runName));
+  const svg = renderCurvesSvg(curvesFromMetrics(records, await completeCheckpointSteps(runDir), runName));
   const output = opts.output ?? join(runDir, 'plots', 'training_curves.svg');
   writeUserFile(output, svg, 'the plot');
   io.stderr(`wrote ${output}\n`);
@@ -118,8 +114,8 @@ export function plotCommand(io: CliIO = processIO): Command {
     'after',
     ['', 'Examples:', '  $ train-native plot runs/quickstart', '  $ train-native plot runs/quickstart -o curves.svg'].join('\n'),
   );
-  cmd.action((runDir: string, opts: PlotCliOptions) => {
-    runPlot(runDir, opts, io);
+  cmd.action(async (runDir: string, opts: PlotCliOptions) => {
+    await runPlot(runDir, opts, io);
   });
   return cmd;
 }

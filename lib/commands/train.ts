@@ -95,7 +95,7 @@ export async function runTrain(configArg: string | undefined, opts: TrainCliOpti
   const trainer = new Trainer({ config, signal: controller.signal, progress: config.LOGGING.PROGRESS as ProgressMode, stream, runDir: opts.runDir });
   try {
     const r = await trainer.run();
-    const { shownPath } = await import('../train/trainer');
+    const { shownPath } = await import('../train/run-setup');
     const where = shownPath(r.runDir, process.cwd());
     const best = r.best ? `; best ${r.best.metric} ${r.best.value.toPrecision(4)} at ${r.best.checkpoint}` : '';
     if (r.status === 'completed' || r.status === 'already_complete') {

@@ -104,6 +104,17 @@ export class ArrayDataset implements Dataset {
     return batch;
   }
 
+  columns(): DataBatch {
+    const a = this.arrays;
+    const batch: DataBatch = { batchSize: this.size };
+    if (a.features) batch.features = a.features;
+    if (a.tokens) batch.tokens = a.tokens;
+    if (a.labels) batch.labels = a.labels;
+    if (a.meta && this.metaDim > 0) batch.meta = a.meta;
+    if (a.groups) batch.groups = a.groups;
+    return batch;
+  }
+
   /**
    * The samples at `indices` as a new dataset. Fixed class counts and vocabularies carry over;
    * derived ones are recomputed from the subset (max + 1 seen in that split).

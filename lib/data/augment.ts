@@ -1,3 +1,3 @@
 /** Training-time augmentation (SPEC §6): meta-masking and group-wise mixup. */
-export { applyMetaMasking, metaMaskFor, validateMetaMasking, type MetaMaskingOptions } from './meta-masking';
-export { applyMixup, type MixupOptions, type MixupResult } from './mixup';
+export { drawMetaMask, metaMaskFor, validateMetaMasking, type MetaMaskingOptions } from './meta-masking';
+export { applyMixup, applyMixupDecision, drawMixup, type MixupDecision, type MixupOptions, type MixupResult } from './mixup';

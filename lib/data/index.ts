@@ -5,7 +5,7 @@ export { loadData, type LoadDataOptions, type LoadedData } from './load';
 export { inferModelDims, type ModelDims } from './model-dims';
 export { EpochSampler, sequentialBatches, type EpochSamplerOptions } from './sampler';
 export { Rng, rngFor, RNG_PURPOSE } from './rng';
-export { applyMetaMasking, metaMaskFor, validateMetaMasking, applyMixup, type MetaMaskingOptions, type MixupOptions, type MixupResult } from './augment';
+export { drawMetaMask, metaMaskFor, validateMetaMasking, applyMixup, applyMixupDecision, drawMixup, type MetaMaskingOptions, type MixupDecision, type MixupOptions, type MixupResult } from './augment';
 export { parseNpy, readNpy, type NpyArray, type NpyDtype } from './npy';
 export { ArrayDataset, type DatasetArrays } from './array-dataset';
 export { holdOutSplit } from './split';

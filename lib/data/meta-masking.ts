@@ -8,7 +8,7 @@
  */
 import { ConfigError } from '../config/errors';
 import type { Rng } from './rng';
-import type { DataBatch, MetaComponent } from './types';
+import type { MetaComponent } from './types';
 
 export interface MetaMaskingOptions {
   /** Probability that a sample's metadata is masked entirely. */
@@ -65,13 +65,14 @@ export function validateMetaMasking(components: readonly MetaComponent[], whitel
   cumulativeWeights(whitelist.length, weights);
 }
 
-export function applyMetaMasking(batch: DataBatch, components: readonly MetaComponent[], opts: MetaMaskingOptions): Float32Array {
+/** Draws a [batchSize, metaDim] mask from opts.rng: the decision the session applies to the metadata. */
+export function drawMetaMask(batchSize: number, components: readonly MetaComponent[], opts: MetaMaskingOptions): Float32Array {
   const metaDim = metaDimOf(components);
   const combos = opts.whitelist.map((names) => resolveNames(components, names, WHITELIST_KEY));
   const cum = cumulativeWeights(combos.length, opts.weights);
   const total = cum.length > 0 ? cum[cum.length - 1] : 0;
-  const mask = new Float32Array(batch.batchSize * metaDim).fill(1);
-  for (let i = 0; i < batch.batchSize; i++) {
+  const mask = new Float32Array(batchSize * metaDim).fill(1);
+  for (let i = 0; i < batchSize; i++) {
     if (opts.fullProb > 0 && opts.rng.nextFloat() < opts.fullProb) {
       mask.fill(0, i * metaDim, (i + 1) * metaDim);
       continue;

@@ -34,6 +34,8 @@ export interface Dataset {
   readonly hasGroups: boolean;
   /** Copies the samples at `indices` (in that order) into a new batch. */
   gather(indices: ArrayLike<number>): DataBatch;
+  /** Every sample as one batch of views of the dataset's arrays (no copy: do not modify). */
+  columns(): DataBatch;
 }
 
 /** Row-major arrays with `batchSize` rows; structurally a subset of NativeBatch. */

@@ -9,7 +9,7 @@ export type { TimeBase, DurationTriple, ResolvedDuration } from './time-base';
 export { Schedule, buildSchedule, EVENT } from './schedule';
 export type { EventFlag, ScheduleOptions } from './schedule';
 export { buildScheduleJson, scheduleToJson, resolvedValues, resolvedValuesOf } from './json';
-export { groupForParameter, globToRegExp, DEFAULT_GROUP } from './lr/groups';
+export { DEFAULT_GROUP } from './lr/groups';
 export { lrAt } from './lr/curves';
 export type { CurveSpec, PlateauSpec } from './lr/keys';
 export { buildLrPlan, resolveStages } from './lr/plan';

@@ -1,20 +1,24 @@
 /**
- * What the native trainer gets for optimizer step k: the ACCUMULATION_STEPS micro-batches of the
- * step's slice of the epoch (seeded permutation), with the step's augmentations applied — stage-1
- * token masking, meta-masking and mixup at the scheduled probabilities.
+ * What the session gets for optimizer step k: the ACCUMULATION_STEPS micro-batches of the step's
+ * slice of the epoch (seeded permutation) as rows of the uploaded training split, with the step's
+ * random decisions — stage-1 token masks, meta masks and mixup partners at the scheduled
+ * probabilities. The session gathers the rows and applies the decisions on its device.
  *
  * Every random choice comes from a generator derived from (seed, step, purpose), so the batches of
  * a step are a pure function of the step: a resumed run sees exactly the batches an uninterrupted
  * one would, with no sampler or augmentation state to save.
  */
 import type { TrainNativeConfig } from '../config/types';
-import { applyMetaMasking, applyMixup, rngFor, type DataBatch, type Dataset, type EpochSampler, type Rng } from '../data';
-import type { NativeBatch } from '../native/types';
+import { drawMetaMask, drawMixup, rngFor, type Dataset, type EpochSampler, type Rng } from '../data';
+import type { IndexedBatch, SessionData } from '../native/types';
 import type { Schedule } from '../schedule';
-import { maskTokens } from './masked-tokens';
+import { drawTokenMask } from './masked-tokens';
 
 /** Stream ids for rngFor: one independent generator per purpose. */
 export const STREAM = { MIXUP: 1, META_MASK: 2, MASK_TOKENS: 3, VAL_MASK_TOKENS: 4 } as const;
+
+/** The split names the loop uploads with setData. */
+export const SPLIT = { TRAIN: 'train', VAL: 'val' } as const;
 
 export interface BatchPlan {
   config: TrainNativeConfig;
@@ -23,6 +27,17 @@ export interface BatchPlan {
   sampler: EpochSampler;
   /** Stage 1's [MASK] id; null when no stage 1. */
   maskTokenId: number | null;
+}
+
+/** A split's arrays as the session takes them (views of the dataset's, no copy). */
+export function sessionDataOf(data: Dataset): SessionData {
+  const c = data.columns();
+  const out: SessionData = { count: data.size };
+  if (c.features) out.features = c.features;
+  if (c.tokens) out.tokens = c.tokens;
+  if (c.labels) out.labels = c.labels;
+  if (c.meta && data.metaDim > 0) out.meta = c.meta;
+  return out;
 }
 
 /** Which epoch (0-based) and which batches of it optimizer step k consumes. */
@@ -35,31 +50,28 @@ export function stepSlice(plan: BatchPlan, k: number): { epoch: number; first: n
   return { epoch, first, count };
 }
 
-/** Converts a gathered batch to the native shape for the current objective. */
-export function toNativeBatch(b: DataBatch, objective: 'supervised' | 'masked_tokens', metaMask?: Float32Array): NativeBatch {
-  const out: NativeBatch = { batchSize: b.batchSize, objective };
-  if (b.features) out.features = b.features;
-  if (b.tokens) out.tokens = b.tokens;
-  if (b.labels && objective === 'supervised') out.labels = b.labels;
-  if (b.meta) {
-    out.meta = b.meta;
-    if (metaMask) out.metaMask = metaMask;
-  }
-  return out;
+/** Stage 1's batch: MASK_PROB of the tokens hidden behind [MASK], targets only there. */
+export function maskedTokenBatch(split: string, indices: Int32Array, data: Dataset, maskTokenId: number | null, maskProb: number, rng: Rng): IndexedBatch {
+  if (data.kind !== 'tokens' || maskTokenId === null) throw new Error('stage 1 needs token data and a [MASK] id');
+  const tokenMask = drawTokenMask(indices.length, data.width, maskProb, rng);
+  return { split, indices, objective: 'masked_tokens', tokenMask, maskTokenId };
 }
 
-/** Stage 1's batch: tokens with MASK_PROB of them hidden behind [MASK], targets only there. */
-export function maskedTokenBatch(b: DataBatch, maskTokenId: number | null, maskProb: number, rng: Rng): NativeBatch {
-  if (!b.tokens || maskTokenId === null) throw new Error('stage 1 needs token data and a [MASK] id');
-  const m = maskTokens(b.tokens, b.batchSize, maskTokenId, maskProb, rng);
-  return { ...toNativeBatch(b, 'masked_tokens'), tokens: m.tokens, targets: m.targets };
+/** True when mixup has something to mix in this data: features, metadata or regression targets. */
+function mixable(data: Dataset): boolean {
+  return data.kind === 'features' || data.metaDim > 0 || data.labelKind === 'regression';
 }
 
-export function batchesForStep(plan: BatchPlan, k: number, stageName: string): NativeBatch[] {
+function groupsOf(data: Dataset, indices: Int32Array): Int32Array | undefined {
+  const all = data.columns().groups;
+  return all ? Int32Array.from(indices, (i) => all[i]) : undefined;
+}
+
+export function batchesForStep(plan: BatchPlan, k: number, stageName: string): IndexedBatch[] {
   const { config, schedule, data, sampler } = plan;
   const seed = config.EXPERIMENT.SEED;
   const { epoch, first, count } = stepSlice(plan, k);
-  const out: NativeBatch[] = [];
+  const out: IndexedBatch[] = [];
   const stage1 = stageName === 'stage1';
   const mixupProb = schedule.mixupProb(k);
   const metaProb = schedule.metaMaskProb(k);
@@ -67,17 +79,19 @@ export function batchesForStep(plan: BatchPlan, k: number, stageName: string): N
   const mm = config.SCHEDULE.META_MASKING;
   const mx = config.SCHEDULE.MIXUP;
   for (let j = 0; j < count; j++) {
-    const batch = data.gather(sampler.batchIndices(epoch, first + j));
+    const indices = sampler.batchIndices(epoch, first + j);
     if (stage1) {
-      out.push(maskedTokenBatch(batch, plan.maskTokenId, config.STAGES.STAGE1.MASK_PROB, rngFor(seed, k, STREAM.MASK_TOKENS, j)));
+      out.push(maskedTokenBatch(SPLIT.TRAIN, indices, data, plan.maskTokenId, config.STAGES.STAGE1.MASK_PROB, rngFor(seed, k, STREAM.MASK_TOKENS, j)));
       continue;
     }
+    const batch: IndexedBatch = { split: SPLIT.TRAIN, indices, objective: 'supervised' };
     if (mixupProb > 0) {
-      applyMixup(batch, { prob: mixupProb, alpha: mx.ALPHA, minGroupSize: mx.MIN_GROUP_SIZE, excludeNull: mx.EXCLUDE_NULL_SAMPLES, rng: rngFor(seed, k, STREAM.MIXUP, j) });
+      const opts = { prob: mixupProb, alpha: mx.ALPHA, minGroupSize: mx.MIN_GROUP_SIZE, excludeNull: mx.EXCLUDE_NULL_SAMPLES, rng: rngFor(seed, k, STREAM.MIXUP, j) };
+      const mixup = drawMixup(groupsOf(data, indices), indices.length, mixable(data), opts);
+      if (mixup) batch.mixup = mixup;
     }
-    let metaMask: Float32Array | undefined;
-    if (batch.meta && data.metaDim > 0 && (metaProb > 0 || partialProb > 0)) {
-      metaMask = applyMetaMasking(batch, data.metaComponents, {
+    if (data.metaDim > 0 && (metaProb > 0 || partialProb > 0)) {
+      batch.metaMask = drawMetaMask(indices.length, data.metaComponents, {
         fullProb: metaProb,
         partialProb,
         whitelist: mm.PARTIAL.WHITELIST,
@@ -85,7 +99,7 @@ export function batchesForStep(plan: BatchPlan, k: number, stageName: string): N
         rng: rngFor(seed, k, STREAM.META_MASK, j),
       });
     }
-    out.push(toNativeBatch(batch, 'supervised', metaMask));
+    out.push(batch);
   }
   return out;
 }

@@ -1,13 +1,13 @@
 /**
- * Validation passes: the whole validation split through NativeTrainer.evaluate (eval mode, no
+ * Validation passes: the whole validation split through NativeSession.evaluate (eval mode, no
  * grad), the sums combined into metrics. Variants mask metadata components (seed 000): all of
  * them (mask-meta validation), or one combination at a time (partial and final-epoch exhaustive).
  * Stage 1 validates the masked-token objective with a fixed masking per batch, so its numbers are
  * comparable from one validation to the next.
  */
 import { metaMaskFor, rngFor, sequentialBatches, type Dataset } from '../data';
-import type { EvalResult, NativeBatch, NativeTrainerInstance } from '../native/types';
-import { maskedTokenBatch, STREAM, toNativeBatch } from './batches';
+import type { EvalResult, IndexedBatch, NativeSession } from '../native/types';
+import { maskedTokenBatch, SPLIT, STREAM } from './batches';
 
 export interface EvalPlan {
   data: Dataset;
@@ -58,29 +58,32 @@ export function metricsFromSums(s: Sums): Record<string, number> {
   return out;
 }
 
-/**
- * Evaluates the whole split. `maskedComponents`: metadata components hidden from the model
- * (empty: none). `stage1`: score the masked-token objective instead of the supervised one.
- */
-export async function evaluateSplit(
-  trainer: NativeTrainerInstance,
-  plan: EvalPlan,
-  opts: { maskedComponents: readonly string[]; stage1: boolean },
-): Promise<Record<string, number>> {
+/** The validation split's batches for one pass: rows in order, with the pass's fixed decisions. */
+export function evalBatches(plan: EvalPlan, opts: EvalPassOptions): IndexedBatch[] {
   const { data } = plan;
+  return sequentialBatches(data.size, plan.batchSize).map((indices, i) => {
+    if (opts.stage1) return maskedTokenBatch(SPLIT.VAL, indices, data, plan.maskTokenId, plan.maskProb, rngFor(plan.seed, 0, STREAM.VAL_MASK_TOKENS, i));
+    const batch: IndexedBatch = { split: SPLIT.VAL, indices, objective: 'supervised' };
+    if (data.metaDim > 0 && opts.maskedComponents.length > 0) batch.metaMask = metaMaskFor(data.metaComponents, [...opts.maskedComponents], indices.length, data.metaDim);
+    return batch;
+  });
+}
+
+export interface EvalPassOptions {
+  /** Metadata components hidden from the model (empty: none). */
+  maskedComponents: readonly string[];
+  /** Score the masked-token objective instead of the supervised one. */
+  stage1: boolean;
+}
+
+/**
+ * Evaluates the whole split: every batch is queued at once (the session runs them in order) and
+ * the sums are combined in batch order.
+ */
+export async function evaluateSplit(session: NativeSession, batches: readonly IndexedBatch[]): Promise<Record<string, number>> {
+  const results = await Promise.all(batches.map((b) => session.evaluate(b)));
   const sums = emptySums();
-  const batches = sequentialBatches(data.size, plan.batchSize);
-  for (let i = 0; i < batches.length; i++) {
-    const b = data.gather(batches[i]);
-    let nb: NativeBatch;
-    if (opts.stage1) {
-      nb = maskedTokenBatch(b, plan.maskTokenId, plan.maskProb, rngFor(plan.seed, 0, STREAM.VAL_MASK_TOKENS, i));
-    } else {
-      const mask = b.meta && opts.maskedComponents.length > 0 ? metaMaskFor(data.metaComponents, [...opts.maskedComponents], b.batchSize, data.metaDim) : undefined;
-      nb = toNativeBatch(b, 'supervised', mask);
-    }
-    add(sums, await trainer.evaluate(nb));
-  }
+  for (const r of results) add(sums, r);
   return metricsFromSums(sums);
 }
 

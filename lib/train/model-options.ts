@@ -1,18 +1,18 @@
 /**
  * The one translation from the (validated) config plus what the data revealed into the native
- * trainer's options bag. Also decides the model-level facts the loop needs: the masked-token id of
+ * session's options bag. Also decides the model-level facts the loop needs: the masked-token id of
  * stage 1 and whether the model takes metadata.
  */
 import { ConfigError } from '../config/errors';
 import type { TrainNativeConfig } from '../config/types';
 import { metaMaskFor, validateMetaMasking, type Dataset, type ModelDims } from '../data';
-import type { NativeTrainerOptions } from '../native/types';
+import type { NativeSessionOptions } from '../native/types';
 
 /** What inferModelDims (lib/data) found; config values already won where set. */
 export type { ModelDims };
 
 export interface ModelPlan {
-  native: NativeTrainerOptions;
+  native: NativeSessionOptions;
   /** Stage 1's [MASK] token id (one past the data's vocabulary), or null without stage 1. */
   maskTokenId: number | null;
 }
@@ -74,7 +74,7 @@ export function planModel(config: TrainNativeConfig, dims: ModelDims): ModelPlan
     maskTokenId = vocabSize;
     vocabSize += 1;
   }
-  const native: NativeTrainerOptions = {
+  const native: NativeSessionOptions = {
     model: {
       type: m.TYPE,
       task: m.TASK,
@@ -113,6 +113,6 @@ export function planModel(config: TrainNativeConfig, dims: ModelDims): ModelPlan
     gradClip: t.GRAD_CLIP,
   };
   // Drop undefined members so the native option checks see only what was decided.
-  native.model = Object.fromEntries(Object.entries(native.model).filter(([, v]) => v !== undefined)) as NativeTrainerOptions['model'];
+  native.model = Object.fromEntries(Object.entries(native.model).filter(([, v]) => v !== undefined)) as NativeSessionOptions['model'];
   return { native, maskTokenId };
 }

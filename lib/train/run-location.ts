@@ -10,10 +10,10 @@
  * - Neither: OUTPUT_DIR/NAME when it holds no earlier run, else NAME-2, NAME-3, … (an earlier
  *   run's checkpoints are never overwritten or deleted by a new run).
  */
-import { existsSync, readdirSync } from 'fs';
-import { basename, dirname, join, resolve } from 'path';
+import { existsSync } from 'fs';
+import { basename, dirname, resolve } from 'path';
 import type { TrainNativeConfig } from '../config/types';
-import { findResumeCheckpoint, loadCheckpoint, resolveResumePath, type CheckpointInfo, type LoadedCheckpoint } from '../checkpoint';
+import { CHECKPOINTS_DIR, findResumeCheckpoint, loadCheckpoint, resolveResumePath, runDirLayout, type CheckpointInfo, type LoadedCheckpoint } from '../checkpoint';
 
 /** The run directory asked for cannot be used as asked (a person's mistake: exit status 2). */
 export class RunLocationError extends Error {
@@ -36,9 +36,8 @@ export interface RunLocation {
 }
 
 function holdsRun(dir: string): boolean {
-  if (!existsSync(dir)) return false;
-  const entries = readdirSync(dir);
-  return entries.includes('checkpoints') || entries.includes('metrics.jsonl') || entries.includes('config.yaml');
+  const layout = runDirLayout(dir);
+  return [layout.checkpoints, layout.metrics, layout.config].some((p) => existsSync(p));
 }
 
 /** OUTPUT_DIR/NAME, or the first free NAME-n. */
@@ -53,7 +52,7 @@ function freshRunDir(base: string): { dir: string; note: string | null } {
 /** The run directory a checkpoint folder belongs to: <run>/checkpoints/<name>. */
 function runDirOf(info: CheckpointInfo): string {
   const parent = dirname(info.dir);
-  return basename(parent) === 'checkpoints' ? dirname(parent) : parent;
+  return basename(parent) === CHECKPOINTS_DIR ? dirname(parent) : parent;
 }
 
 export async function locateRun(config: TrainNativeConfig, cwd: string, runDirOverride?: string): Promise<RunLocation> {
@@ -76,7 +75,7 @@ export async function locateRun(config: TrainNativeConfig, cwd: string, runDirOv
     return { runDir: runDirOverride ? base : runDirOf(checkpoint), resume: loaded, initEncoderFrom: null, skipped, note: `resuming from ${checkpoint.dir}` };
   }
   if (t.AUTO_RESUME) {
-    const ckDir = join(base, 'checkpoints');
+    const ckDir = runDirLayout(base).checkpoints;
     if (existsSync(ckDir)) {
       const { checkpoint, skipped } = await findResumeCheckpoint(ckDir);
       if (checkpoint) {

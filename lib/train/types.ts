@@ -15,7 +15,7 @@ export interface TrainOptions {
   sets?: string[];
   /** Shorthand flags by name (`lr`, `epochs`, `resume-from`, …). */
   flags?: Partial<Record<ShorthandFlag, string | number | boolean>>;
-  /** Aborting stops the run before the next optimizer step and leaves a resumable checkpoint. */
+  /** Aborting stops the run before the next step is queued (after those in flight) and leaves a resumable checkpoint. */
   signal?: AbortSignal;
   /**
    * Console output: 'bar' / 'plain' progress, or 'none' (no progress, but messages such as the
@@ -27,6 +27,11 @@ export interface TrainOptions {
   stream?: ConsoleStream;
   /** Folder relative data paths and OUTPUT_DIR are resolved against (default process.cwd()). */
   cwd?: string;
+  /**
+   * Steps queued ahead of the one being handled (default 4; 1 = one step at a time). Results do
+   * not depend on it; while a 'step' listener is attached the loop uses 1.
+   */
+  pipelineDepth?: number;
   /**
    * Run directory to use as is (no `-2` suffix for an existing one), e.g. for resuming a known
    * run. Default: EXPERIMENT.OUTPUT_DIR/EXPERIMENT.NAME.
@@ -47,7 +52,7 @@ export interface TrainResult {
   totalSteps: number;
   /** The newest validation metrics (`val_loss`, `val_accuracy`, …). */
   metrics: Record<string, number>;
-  /** The best complete checkpoint by TRAIN.EARLY_STOP.METRIC, if any had the metric. */
+  /** The checkpoint `checkpoints/best` names: retention's ranking by the monitored metric (ties: the newer); null when none has it. */
   best: { checkpoint: string; metric: string; value: number } | null;
   /** Complete checkpoints left on disk after retention, oldest first. */
   checkpoints: string[];
@@ -65,6 +70,7 @@ export interface StartEvent {
   parameters: number;
 }
 
+/** Delivered before the next step is queued while a 'step' listener is attached (so it may abort exactly there). */
 export interface StepEvent {
   /** Global step after this optimizer step (1-based count of steps done). */
   step: number;

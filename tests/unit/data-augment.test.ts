@@ -1,5 +1,5 @@
 /** Meta-masking and group-wise mixup (lib/data/meta-masking.ts, lib/data/mixup.ts; SPEC §6). */
-import { applyMetaMasking, applyMixup, metaMaskFor, validateMetaMasking } from '../../lib/data/augment';
+import { drawMetaMask, applyMixup, metaMaskFor, validateMetaMasking } from '../../lib/data/augment';
 import { rngFor } from '../../lib/data/rng';
 import type { DataBatch, MetaComponent } from '../../lib/data/types';
 import { expectError } from '../fixtures/data/helpers';
@@ -10,10 +10,6 @@ const COMPONENTS: MetaComponent[] = [
   { name: 'ELEV', offset: 5, width: 1 },
 ];
 const META_DIM = 6;
-
-function batchOf(n: number): DataBatch {
-  return { batchSize: n, meta: new Float32Array(n * META_DIM).fill(1) };
-}
 
 /** Which components are masked in row i: 'full', or the sorted names of masked components. */
 function rowState(mask: Float32Array, i: number): string {
@@ -28,17 +24,17 @@ function rowState(mask: Float32Array, i: number): string {
   return masked.map((c) => c.name).sort().join('+');
 }
 
-describe('applyMetaMasking', () => {
+describe('drawMetaMask', () => {
   const base = { whitelist: [['TIME'], ['PLACE', 'ELEV']], rng: rngFor(1) };
 
   test('probabilities 0 → all ones; full prob 1 → all zeros', () => {
-    expect(applyMetaMasking(batchOf(50), COMPONENTS, { ...base, fullProb: 0, partialProb: 0 })).toEqual(new Float32Array(300).fill(1));
-    expect(applyMetaMasking(batchOf(50), COMPONENTS, { ...base, fullProb: 1, partialProb: 1 })).toEqual(new Float32Array(300).fill(0));
+    expect(drawMetaMask(50, COMPONENTS, { ...base, fullProb: 0, partialProb: 0 })).toEqual(new Float32Array(300).fill(1));
+    expect(drawMetaMask(50, COMPONENTS, { ...base, fullProb: 1, partialProb: 1 })).toEqual(new Float32Array(300).fill(0));
   });
 
   test('partial masks only whitelist combinations, only on samples not fully masked; frequencies ≈ probabilities', () => {
     const n = 20000;
-    const mask = applyMetaMasking(batchOf(n), COMPONENTS, { ...base, fullProb: 0.3, partialProb: 0.5, rng: rngFor(2) });
+    const mask = drawMetaMask(n, COMPONENTS, { ...base, fullProb: 0.3, partialProb: 0.5, rng: rngFor(2) });
     const counts: Record<string, number> = {};
     for (let i = 0; i < n; i++) {
       const s = rowState(mask, i);
@@ -53,7 +49,7 @@ describe('applyMetaMasking', () => {
 
   test('weights choose combinations in proportion', () => {
     const n = 20000;
-    const mask = applyMetaMasking(batchOf(n), COMPONENTS, { ...base, fullProb: 0, partialProb: 1, weights: [1, 3], rng: rngFor(3) });
+    const mask = drawMetaMask(n, COMPONENTS, { ...base, fullProb: 0, partialProb: 1, weights: [1, 3], rng: rngFor(3) });
     let time = 0;
     for (let i = 0; i < n; i++) if (rowState(mask, i) === 'TIME') time++;
     expect(time / n).toBeCloseTo(0.25, 1);
@@ -61,12 +57,12 @@ describe('applyMetaMasking', () => {
 
   test('deterministic for the same rng stream', () => {
     const opts = { whitelist: [['TIME']], fullProb: 0.2, partialProb: 0.4 };
-    expect(applyMetaMasking(batchOf(64), COMPONENTS, { ...opts, rng: rngFor(9, 6, 100) })).toEqual(applyMetaMasking(batchOf(64), COMPONENTS, { ...opts, rng: rngFor(9, 6, 100) }));
+    expect(drawMetaMask(64, COMPONENTS, { ...opts, rng: rngFor(9, 6, 100) })).toEqual(drawMetaMask(64, COMPONENTS, { ...opts, rng: rngFor(9, 6, 100) }));
   });
 
   test('unknown whitelist names and bad weights are config errors', () => {
-    expectError(() => applyMetaMasking(batchOf(1), COMPONENTS, { ...base, whitelist: [['TIME', 'SPACE']], fullProb: 0, partialProb: 1 }), 'ConfigError', "config error: SCHEDULE.META_MASKING.PARTIAL.WHITELIST: unknown metadata component 'SPACE'; DATA.META_COMPONENTS has: TIME, PLACE, ELEV");
-    expectError(() => applyMetaMasking(batchOf(1), COMPONENTS, { ...base, weights: [1], fullProb: 0, partialProb: 1 }), 'ConfigError', 'SCHEDULE.META_MASKING.PARTIAL.WEIGHTS: has 1 weights but WHITELIST has 2 combinations');
+    expectError(() => drawMetaMask(1, COMPONENTS, { ...base, whitelist: [['TIME', 'SPACE']], fullProb: 0, partialProb: 1 }), 'ConfigError', "config error: SCHEDULE.META_MASKING.PARTIAL.WHITELIST: unknown metadata component 'SPACE'; DATA.META_COMPONENTS has: TIME, PLACE, ELEV");
+    expectError(() => drawMetaMask(1, COMPONENTS, { ...base, weights: [1], fullProb: 0, partialProb: 1 }), 'ConfigError', 'SCHEDULE.META_MASKING.PARTIAL.WEIGHTS: has 1 weights but WHITELIST has 2 combinations');
     expectError(() => validateMetaMasking(COMPONENTS, [['ELEV'], ['TIMES']]), 'ConfigError', "WHITELIST: unknown metadata component 'TIMES'");
     expectError(() => validateMetaMasking(COMPONENTS, [['ELEV']], [0]), 'ConfigError', 'WEIGHTS: weights must not all be 0');
     expect(() => validateMetaMasking(COMPONENTS, [['ELEV'], []], [1, 2])).not.toThrow();

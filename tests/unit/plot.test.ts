@@ -4,6 +4,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { completeCheckpointSteps, curvesFromMetrics, plotCommand, runPlot } from '../../lib/commands/plot';
 import { CliError } from '../../lib/commands/errors';
+import { manifestToJson, MANIFEST_FORMAT, MANIFEST_VERSION } from '../../lib/checkpoint/manifest';
 import { CliIO } from '../../lib/commands/io';
 import { downsamplePoints, renderCurvesSvg } from '../../lib/render/curves-svg';
 import type { MetricsRecord } from '../../lib/logging';
@@ -42,7 +43,9 @@ function fakeRun(): void {
     ['step-00000200', true],
   ] as const) {
     mkdirSync(join(runDir, 'checkpoints', name), { recursive: true });
-    if (complete) writeFileSync(join(runDir, 'checkpoints', name, 'manifest.json'), '{}');
+    const step = Number(name.slice('step-'.length));
+    const manifest = manifestToJson({ format: MANIFEST_FORMAT, format_version: MANIFEST_VERSION, step, created_at: '', metric: null, files: [] });
+    if (complete) writeFileSync(join(runDir, 'checkpoints', name, 'manifest.json'), manifest);
   }
   writeFileSync(join(runDir, 'checkpoints', 'latest'), 'step-00000200');
 }
@@ -76,10 +79,10 @@ describe('curvesFromMetrics', () => {
 });
 
 describe('runPlot', () => {
-  it('writes the SVG with two panels, every series and one marker per complete checkpoint', () => {
+  it('writes the SVG with two panels, every series and one marker per complete checkpoint', async () => {
     fakeRun();
-    expect(completeCheckpointSteps(runDir)).toEqual([50, 100, 200]);
-    const out = runPlot(runDir, {}, io);
+    expect(await completeCheckpointSteps(runDir)).toEqual([50, 100, 200]);
+    const out = await runPlot(runDir, {}, io);
     expect(out).toBe(join(runDir, 'plots', 'training_curves.svg'));
     expect(stderr).toEqual([`wrote ${out}\n`]);
     const svg = readFileSync(out, 'utf8');
@@ -103,9 +106,9 @@ describe('runPlot', () => {
     expect(svg).not.toContain('NaN');
   });
 
-  it('draws the LR as a staircase: a plateau drop is a vertical segment', () => {
+  it('draws the LR as a staircase: a plateau drop is a vertical segment', async () => {
     fakeRun();
-    const svg = readFileSync(runPlot(runDir, {}, io), 'utf8');
+    const svg = readFileSync(await runPlot(runDir, {}, io), 'utf8');
     const lr = /data-series="lr"><polyline[^>]*points="([^"]+)"/.exec(svg);
     const pts = (lr?.[1] ?? '').split(' ').map((p) => p.split(',').map(Number));
     // 21 logged LR points + 1 corner at the drop.
@@ -115,31 +118,31 @@ describe('runPlot', () => {
     expect(pts[drop][1]).toBeGreaterThan(pts[drop - 1][1]); // lower LR = further down
   });
 
-  it('honours --output', () => {
+  it('honours --output', async () => {
     fakeRun();
     const target = join(root, 'out', 'curves.svg');
-    expect(runPlot(runDir, { output: target }, io)).toBe(target);
+    expect(await runPlot(runDir, { output: target }, io)).toBe(target);
     expect(readFileSync(target, 'utf8')).toContain('<svg');
   });
 
-  it('fails clearly without metrics.jsonl or run directory', () => {
+  it('fails clearly without metrics.jsonl or run directory', async () => {
     mkdirSync(runDir);
-    expect(() => runPlot(runDir, {}, io)).toThrow(new CliError(`plot: ${runDir} has no metrics.jsonl — is it a run directory?`, 2));
+    await expect(runPlot(runDir, {}, io)).rejects.toThrow(new CliError(`plot: ${runDir} has no metrics.jsonl — is it a run directory?`, 2));
     const missing = join(root, 'nope');
-    expect(() => runPlot(missing, {}, io)).toThrow(`plot: ${missing} is not a directory`);
+    await expect(runPlot(missing, {}, io)).rejects.toThrow(`plot: ${missing} is not a directory`);
     try {
-      runPlot(missing, {}, io);
+      await runPlot(missing, {}, io);
     } catch (err) {
       expect(err).toBeInstanceOf(CliError);
       expect((err as CliError).exitCode).toBe(2);
     }
   });
 
-  it('reports a corrupt metrics line as a CliError', () => {
+  it('reports a corrupt metrics line as a CliError', async () => {
     mkdirSync(runDir);
     writeFileSync(join(runDir, 'metrics.jsonl'), 'garbage\n{"step":1,"epoch":0,"split":"train"}\n');
-    expect(() => runPlot(runDir, {}, io)).toThrow(CliError);
-    expect(() => runPlot(runDir, {}, io)).toThrow('metrics.jsonl line 1: not a metrics record');
+    await expect(runPlot(runDir, {}, io)).rejects.toThrow(CliError);
+    await expect(runPlot(runDir, {}, io)).rejects.toThrow('metrics.jsonl line 1: not a metrics record');
   });
 
   it('runs through the commander command', async () => {

@@ -1,7 +1,7 @@
 /** Time base (SPEC §1), resolution (§2), scaling, parameter groups and stage 2 (§3). */
 import { ConfigError } from '../../lib/config/errors';
 import type { ParameterGroupConfig } from '../../lib/config/types';
-import { buildSchedule, buildScheduleJson, groupForParameter, resolveTimeBase } from '../../lib/schedule';
+import { buildSchedule, buildScheduleJson, resolveTimeBase } from '../../lib/schedule';
 import { makeConfig, stepsConfig } from './helpers/make-config';
 
 function group(name: string, patterns: string[], extra: Partial<ParameterGroupConfig> = {}): ParameterGroupConfig {
@@ -79,16 +79,6 @@ describe('LR scaling by effective batch size', () => {
 });
 
 describe('parameter groups', () => {
-  test('groupForParameter: globs, first match wins, unmatched → default', () => {
-    const groups = [group('head', ['head.*', '*.bias']), group('encoder', ['encoder.*']), group('late', ['encoder.layer.0.*'])];
-    expect(groupForParameter('head.weight', groups)).toBe('head');
-    expect(groupForParameter('encoder.layer.0.bias', groups)).toBe('head');
-    expect(groupForParameter('encoder.layer.0.weight', groups)).toBe('encoder');
-    expect(groupForParameter('embed.weight', groups)).toBe('default');
-    expect(groupForParameter('encoderX', groups)).toBe('default');
-    expect(groupForParameter('a.b', [group('q', ['a?b'])])).toBe('q');
-  });
-
   test('each group: LR_SCHEDULER overlaid by its keys; multiplier scales BASE/WARMUP/MIN unless it sets BASE_LR', () => {
     const c = stepsConfig(10, 10, {
       LR_SCHEDULER: {

@@ -1,0 +1,131 @@
+/**
+ * Opening a run: everything that can fail on bad input (config, data, schedule, run location)
+ * happens before the run directory is touched; then the session is created (the model is built
+ * on its own thread), the data uploaded once, and the run directory, logs and store opened.
+ */
+import { relative, resolve } from 'path';
+import { loadConfig, resolvedConfigToYaml } from '../config';
+import type { TrainNativeConfig } from '../config/types';
+import { CheckpointStore, prepareRunDir, runDirLayout, writeFileAtomic } from '../checkpoint';
+import { EpochSampler, inferModelDims, loadData, type Dataset } from '../data';
+import { createConsoleReporter, MetricsLog, TensorBoardWriter, type ConsoleReporter } from '../logging';
+import { createSession } from '../native';
+import type { NativeSession } from '../native/types';
+import { renderSummaryOfSchedule } from '../render';
+import { buildSchedule, resolveMode, type Schedule } from '../schedule';
+import { sessionDataOf, SPLIT, type BatchPlan } from './batches';
+import type { Monitored } from './checkpoint-policy';
+import type { EvalPlan } from './evaluate';
+import { LoopState } from './loop-state';
+import { checkDataFits, checkTrainable, planModel } from './model-options';
+import { locateRun, type RunLocation } from './run-location';
+import { parseTrainerState, type TrainerState } from './state';
+import type { LogSinks } from './train-log';
+import type { TrainOptions } from './types';
+
+/** Everything a started run holds; released by `closeRun`. */
+export interface Run extends LogSinks {
+  config: TrainNativeConfig;
+  schedule: Schedule;
+  train: Dataset;
+  location: RunLocation;
+  /** trainer_state.json of the checkpoint being resumed, parsed once. */
+  resumeState: TrainerState | null;
+  state: LoopState;
+  session: NativeSession;
+  batchPlan: BatchPlan;
+  evalPlan: EvalPlan | null;
+  store: CheckpointStore;
+  console: ConsoleReporter;
+  monitor: Monitored;
+  cwd: string;
+  dataDescription: string;
+}
+
+/** A path as people read it in output: relative when under the working directory. */
+export function shownPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') || resolve(cwd, rel) !== resolve(path) ? path : rel;
+}
+
+/** The library's default: a service listens to the events and keeps its console to itself. */
+const SILENT: ConsoleReporter = {
+  mode: 'none',
+  startEpoch: () => undefined,
+  update: () => undefined,
+  endEpoch: () => undefined,
+  line: () => undefined,
+  stop: () => undefined,
+};
+
+function configOf(o: TrainOptions): TrainNativeConfig {
+  if (o.config) return o.config;
+  return loadConfig({ file: o.configFile, sets: o.sets ?? [], flags: o.flags }).config;
+}
+
+export async function openRun(o: TrainOptions): Promise<Run> {
+  const cwd = o.cwd ?? process.cwd();
+  const config = configOf(o);
+  checkTrainable(config);
+  const data = loadData(config, { baseDir: cwd });
+  const dims = inferModelDims(config, data.train, data.val);
+  checkDataFits(config, data.train);
+  const schedule = buildSchedule(config, { trainSamples: data.train.size });
+  const location = await locateRun(config, cwd, o.runDir);
+  const model = planModel(config, dims);
+  const session = await createSession(model.native);
+  try {
+    await session.setData(SPLIT.TRAIN, sessionDataOf(data.train));
+    if (data.val) await session.setData(SPLIT.VAL, sessionDataOf(data.val));
+    const layout = runDirLayout(location.runDir);
+    await prepareRunDir(location.runDir);
+    await writeFileAtomic(layout.config, resolvedConfigToYaml(config));
+    await writeFileAtomic(layout.scheduleSummary, renderSummaryOfSchedule(schedule));
+    const resumeState = location.resume ? parseTrainerState(location.resume.trainerState, location.resume.info.dir) : null;
+    const resumeStep = resumeState ? resumeState.step : -1;
+    const metricsLog = await MetricsLog.open(layout.metrics, { resumeStep });
+    const tb = config.LOGGING.TENSORBOARD ? TensorBoardWriter.open(layout.tensorboard) : null;
+    if (tb && resumeStep > 0) tb.addSessionStart(resumeStep);
+    const c = config.SCHEDULE.CHECKPOINT;
+    const es = config.TRAIN.EARLY_STOP;
+    return {
+      config,
+      schedule,
+      train: data.train,
+      location,
+      resumeState,
+      state: resumeState ? LoopState.resumed(schedule, resumeState) : LoopState.fresh(schedule),
+      session,
+      batchPlan: {
+        config,
+        schedule,
+        data: data.train,
+        sampler: new EpochSampler({ size: data.train.size, batchSize: config.DATA.BATCH_SIZE, dropLast: config.DATA.DROP_LAST, seed: config.EXPERIMENT.SEED }),
+        maskTokenId: model.maskTokenId,
+      },
+      evalPlan: data.val
+        ? { data: data.val, batchSize: config.DATA.BATCH_SIZE, seed: config.EXPERIMENT.SEED, maskTokenId: model.maskTokenId, maskProb: config.STAGES.STAGE1.MASK_PROB }
+        : null,
+      store: new CheckpointStore(layout.checkpoints, { keepTopN: c.KEEP_TOP_N, keepLastN: c.KEEP_LAST_N }),
+      metricsLog,
+      tb,
+      console: o.progress === undefined ? SILENT : createConsoleReporter(o.progress, o.stream ?? process.stderr),
+      monitor: { name: es.METRIC, mode: resolveMode(es.METRIC, es.MODE) },
+      cwd,
+      dataDescription: data.description,
+    };
+  } catch (err) {
+    await session.dispose();
+    throw err;
+  }
+}
+
+export async function closeRun(run: Run): Promise<void> {
+  run.console.stop();
+  run.tb?.close();
+  try {
+    await run.metricsLog.close();
+  } finally {
+    await run.session.dispose();
+  }
+}
