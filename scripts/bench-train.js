@@ -229,6 +229,36 @@ function checkpointFacts(runDir) {
   return { shapes, steps: Number(/^step-(\d+)$/.exec(latest)[1]) };
 }
 
+/** Throws unless the run left what the job asks for: a checkpoint per epoch, validation, the loss log. */
+function checkJobDone(way, out, epochs, steps) {
+  const files = (d) => (fs.existsSync(d) ? fs.readdirSync(d) : []);
+  const fail = (what) => {
+    throw new Error(`${way} (${epochs} epochs, ${steps} steps) did not do the whole job: ${what}`);
+  };
+  const logged = Math.floor(steps / LOG_EVERY);
+  if (way === 'train-native') {
+    // KEEP_LAST_N retires older checkpoints; the newest is the last epoch's (checked by the caller).
+    const lines = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const val = lines.filter((l) => l.split === 'val').length, train = lines.filter((l) => l.split === 'train').length;
+    if (val !== epochs) fail(`${val} validations in metrics.jsonl`);
+    if (train !== logged) fail(`${train} train-loss records in metrics.jsonl, expected ${logged}`);
+    if (!files(path.join(out, 'tensorboard')).some((f) => f.startsWith('events.out.tfevents'))) fail('no TensorBoard event file');
+    return;
+  }
+  const ext = way === 'Lightning' ? '.ckpt' : '.pt';
+  const ckpts = files(path.join(out, 'checkpoints')).filter((f) => f.endsWith(ext)).length;
+  if (ckpts !== epochs) fail(`${ckpts} checkpoints`);
+  const tb = way === 'Lightning' ? path.join(out, 'tensorboard', 'version_0') : path.join(out, 'tensorboard');
+  const csv = path.join(tb, 'train.csv');
+  if (fs.existsSync(csv)) {
+    const rows = fs.readFileSync(csv, 'utf8').split('\n');
+    const losses = rows.filter((r) => r.includes(',train/loss,')).length, vals = rows.filter((r) => r.includes(',val/loss,')).length;
+    if (losses !== logged || vals !== epochs) fail(`train.csv has ${losses} train losses and ${vals} validations, expected ${logged} and ${epochs}`);
+  } else if (!files(tb).some((f) => f.startsWith('events.out.tfevents'))) {
+    fail('no TensorBoard event file');
+  }
+}
+
 async function runOnce(setup, way, m, threads, epochs, ctx) {
   const id = `${setup.name}-${m}-t${threads}-e${epochs}-${way.replace(/\W/g, '')}-${ctx.counter++}`;
   const out = path.join(ctx.dir, 'runs', id);
@@ -239,6 +269,7 @@ async function runOnce(setup, way, m, threads, epochs, ctx) {
     if (r.code !== 0) throw new Error(`train-native (${setup.name}, ${m}, ${threads} threads, ${epochs} epochs) exited ${r.signal || r.code}: ${tail(r.stderr || r.stdout)}`);
     const facts = checkpointFacts(out);
     Object.assign(r, { steps: facts.steps, shapes: facts.shapes, threads, logger: 'tensorboard' });
+    if (facts.steps !== epochs * ctx.stepsPerEpoch[m]) throw new Error(`train-native's last checkpoint is at step ${facts.steps}, expected ${epochs * ctx.stepsPerEpoch[m]}`);
   } else {
     const spec = { model: MODELS[m].spec, batchSize: MODELS[m].batch, ...JOB };
     const script = way === 'Lightning' ? LIGHTNING : REFERENCE;
@@ -247,7 +278,9 @@ async function runOnce(setup, way, m, threads, epochs, ctx) {
     if (r.code !== 0) throw new Error(`${way} (${setup.name}, ${m}, ${threads} threads, ${epochs} epochs) exited ${r.signal || r.code}: ${tail(r.stderr || r.stdout)}`);
     const res = JSON.parse(r.stdout.trim().split('\n').pop());
     Object.assign(r, res);
+    if (r.steps !== epochs * ctx.stepsPerEpoch[m]) throw new Error(`${way} ran ${r.steps} steps, expected ${epochs * ctx.stepsPerEpoch[m]}`);
   }
+  checkJobDone(way, out, epochs, r.steps);
   fs.rmSync(out, { recursive: true, force: true });
   if (r.threads !== threads) throw new Error(`${way} (${setup.name}, ${m}) ran with ${r.threads} intra-op threads, asked for ${threads}`);
   return { ms: r.ms, steps: r.steps, shapes: r.shapes, logger: r.logger };
@@ -267,8 +300,11 @@ async function main() {
   if (!fs.existsSync(CLI)) cli.fail(`missing ${path.relative(ROOT, CLI)}: run \`npm run build\` first`);
   const setups = setupList.map(makeSetup);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-train-'));
-  const ctx = { dir, counter: 0, configs: {} };
-  for (const m of modelList) ctx.configs[m] = writeData(dir, m);
+  const ctx = { dir, counter: 0, configs: {}, stepsPerEpoch: {} };
+  for (const m of modelList) {
+    ctx.configs[m] = writeData(dir, m);
+    ctx.stepsPerEpoch[m] = Math.floor(samplesOf(m).train / MODELS[m].batch); // drop_last in all three
+  }
 
   if (!noWait) await C.waitForQuiet();
   console.log(`# bench-train: the same training job through train-native, a plain PyTorch loop and Lightning${smoke ? ' (SMOKE: tiny data, timings meaningless)' : ''}`);
