@@ -31,6 +31,9 @@ const REFERENCE = path.join(ROOT, 'scripts', 'bench', 'train_reference.py');
 const LIGHTNING = path.join(ROOT, 'scripts', 'bench', 'train_lightning.py');
 const PIP_BUILD_DIR = path.join(ROOT, 'build-pip');
 const LOG_EVERY = 16;
+// Other processes' load (cores) above which a measured pair of runs counts as disturbed.
+const DISTURBED = 0.5;
+const RETRIES = 2;
 
 // The hyper-parameters every way uses (train-native's keys in the config below).
 const JOB = { baseLr: 1e-3, minLr: 1e-5, warmupFraction: 0.05, weightDecay: 0.01, gradClip: 1.0, logEvery: LOG_EVERY, seed: 1 };
@@ -262,6 +265,8 @@ function checkJobDone(way, out, epochs, steps) {
 async function runOnce(setup, way, m, threads, epochs, ctx) {
   const id = `${setup.name}-${m}-t${threads}-e${epochs}-${way.replace(/\W/g, '')}-${ctx.counter++}`;
   const out = path.join(ctx.dir, 'runs', id);
+  // Other work on these cores shows as noise; wait (a while) for it to go, and record what was left.
+  if (!noWait) await C.waitForIdleCpu(0.3, 30);
   let r;
   if (way === 'train-native') {
     const sets = [`TRAIN.EPOCHS=${epochs}`, `TRAIN.THREADS=${threads}`, `EXPERIMENT.NAME=${id}`];
@@ -283,7 +288,7 @@ async function runOnce(setup, way, m, threads, epochs, ctx) {
   checkJobDone(way, out, epochs, r.steps);
   fs.rmSync(out, { recursive: true, force: true });
   if (r.threads !== threads) throw new Error(`${way} (${setup.name}, ${m}) ran with ${r.threads} intra-op threads, asked for ${threads}`);
-  return { ms: r.ms, steps: r.steps, shapes: r.shapes, logger: r.logger };
+  return { ms: r.ms, steps: r.steps, shapes: r.shapes, logger: r.logger, othersCores: r.othersCores };
 }
 
 // ---- the table ------------------------------------------------------------------------------------
@@ -306,7 +311,6 @@ async function main() {
     ctx.stepsPerEpoch[m] = Math.floor(samplesOf(m).train / MODELS[m].batch); // drop_last in all three
   }
 
-  if (!noWait) await C.waitForQuiet();
   console.log(`# bench-train: the same training job through train-native, a plain PyTorch loop and Lightning${smoke ? ' (SMOKE: tiny data, timings meaningless)' : ''}`);
   console.log(C.machineLine());
   for (const s of setups) {
@@ -317,12 +321,12 @@ async function main() {
     const seqNote = smoke && MODELS[m].smoke.seq ? ` (smoke: seq ${seqOf(m)})` : '';
     console.log(`${m}: ${MODELS[m].label}${seqNote}; ${n.train} training / ${n.val} validation samples (${n.train / MODELS[m].batch} steps an epoch); runs of ${e[0]} and ${e[1]} epochs`);
   }
-  console.log(`job: npy folders, AdamW (wd ${JOB.weightDecay}), warmup ${JOB.warmupFraction * 100}% + cosine ${JOB.baseLr} → ${JOB.minLr}, clip ${JOB.gradClip}, validation + checkpoint every epoch, train loss every ${LOG_EVERY} steps; ${rounds} round(s), the order of the three ways rotating`);
+  console.log(`job: npy folders, AdamW (wd ${JOB.weightDecay}), warmup ${JOB.warmupFraction * 100}% + cosine ${JOB.baseLr} → ${JOB.minLr}, clip ${JOB.gradClip}, validation + checkpoint every epoch, train loss every ${LOG_EVERY} steps; ${rounds} round(s), the order of the three ways rotating${noWait ? '' : `; before each run waits (<= 30 s) for other load < 0.3 cores, and reruns a pair that saw > ${DISTURBED} (at most ${RETRIES}x)`}`);
 
   // cells[setup][model][threads][way] = { perStep: [], params, shapes, logger }
   const cells = [];
   for (const s of setups) for (const m of modelList) for (const t of threadList) {
-    cells.push({ setup: s, model: m, threads: t, ways: Object.fromEntries(WAYS.map((w) => [w, { perStep: [], runs: [] }])) });
+    cells.push({ setup: s, model: m, threads: t, othersCores: [], retries: 0, ways: Object.fromEntries(WAYS.map((w) => [w, { perStep: [], runs: [] }])) });
   }
   for (let r = 0; r < rounds; r++) {
     const order = WAYS.map((_, i) => WAYS[(i + r) % WAYS.length]);
@@ -332,17 +336,27 @@ async function main() {
         const [e1, e2] = epochsOf(cell.model);
         // Alternate which length runs first, so a drift of the machine does not favour one.
         const lengths = r % 2 === 0 ? [e1, e2] : [e2, e1];
-        const res = {};
-        for (const e of lengths) res[e] = await runOnce(cell.setup, way, cell.model, cell.threads, e, ctx);
+        // A pair during which other processes kept more than DISTURBED cores busy is run again
+        // (at most RETRIES times) after waiting for the machine to calm down.
+        let res;
+        for (let attempt = 0; ; attempt++) {
+          res = {};
+          for (const e of lengths) res[e] = await runOnce(cell.setup, way, cell.model, cell.threads, e, ctx);
+          const load = Math.max(res[e1].othersCores, res[e2].othersCores);
+          if (noWait || load <= DISTURBED || attempt >= RETRIES) break;
+          console.error(`round ${r + 1}/${rounds} ${cell.setup.name} ${cell.model} ${cell.threads}t ${way}: other load ${load.toFixed(2)} cores, running it again`);
+          cell.retries++;
+        }
         const a = res[e1], b = res[e2];
         if (b.steps <= a.steps) throw new Error(`${way}: ${e2} epochs ran ${b.steps} steps, ${e1} epochs ${a.steps}`);
         const w = cell.ways[way];
         const perStep = (b.ms - a.ms) / (b.steps - a.steps);
         w.perStep.push(perStep);
-        w.runs.push({ round: r, [e1]: { ms: a.ms, steps: a.steps }, [e2]: { ms: b.ms, steps: b.steps } });
+        w.runs.push({ round: r, [e1]: { ms: a.ms, steps: a.steps, othersCores: a.othersCores }, [e2]: { ms: b.ms, steps: b.steps, othersCores: b.othersCores } });
+        cell.othersCores.push(a.othersCores, b.othersCores);
         w.shapes = b.shapes;
         w.logger = b.logger;
-        console.error(`round ${r + 1}/${rounds} ${cell.setup.name} ${cell.model} ${cell.threads}t ${way}: ${perStep.toFixed(3)} ms/step (${(a.ms / 1000).toFixed(1)} s / ${(b.ms / 1000).toFixed(1)} s)`);
+        console.error(`round ${r + 1}/${rounds} ${cell.setup.name} ${cell.model} ${cell.threads}t ${way}: ${perStep.toFixed(3)} ms/step (${(a.ms / 1000).toFixed(1)} s / ${(b.ms / 1000).toFixed(1)} s; other load ${a.othersCores.toFixed(2)} / ${b.othersCores.toFixed(2)} cores)`);
       }
     }
   }
@@ -378,16 +392,17 @@ async function main() {
       'vs Lightning': fmtRatio(light, tn),
       'vs best': fmtRatio(best, tn),
       'spread tn / loop / L': WAYS.map((w) => spread(cell.ways[w].perStep) || '-').join(' / '),
+      'other load': `${C.median(cell.othersCores).toFixed(2)} (max ${Math.max(...cell.othersCores).toFixed(2)})${cell.retries ? `, ${cell.retries} rerun` : ''}`,
       notes: loggers.join('; '),
     });
     json.push({
       setup: cell.setup.name, libtorch: cell.setup.libtorch, torch: cell.setup.torch, lightning: cell.setup.lightning,
-      model: cell.model, threads: cell.threads, expectedParams: expected, params: counts,
+      model: cell.model, threads: cell.threads, expectedParams: expected, params: counts, othersCores: cell.othersCores, reruns: cell.retries,
       medianMsPerStep: { 'train-native': tn, 'PyTorch loop': loop, Lightning: light },
       ways: Object.fromEntries(WAYS.map((w) => [w, { perStepMs: cell.ways[w].perStep, runs: cell.ways[w].runs, logger: cell.ways[w].logger ?? null }])),
     });
   }
-  console.log('\nPer-step time, median over rounds; "vs" = the other way\'s time / train-native\'s (> 1: train-native is faster); params: the same names and shapes in all three, checked:');
+  console.log('\nPer-step time, median over rounds; "vs" = the other way\'s time / train-native\'s (> 1: train-native is faster); params: the same names and shapes in all three, checked; spread: half the range over rounds / median; other load: cores other processes kept busy during the runs, median (max):');
   console.log(C.table(rows));
   console.log(`load average at end: ${C.loadavg()}`);
   if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ smoke, rounds, threads: threadList, models: modelList, rows: json }, null, 2));

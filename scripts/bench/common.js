@@ -180,9 +180,58 @@ function cliOptions(argv = process.argv.slice(2)) {
   return { opt, flag, int, list, rejectUnknown, fail };
 }
 
-/** Runs a command to its end; resolves with its wall time (ms, from spawn to exit), exit code and output. */
+// CPU accounting from /proc, in clock ticks (USER_HZ, 100 on Linux): how much of the machine
+// was busy, and how much of that was this process and its finished children. Other agents' work
+// may be invisible to `ps` here (another PID namespace) but still shows in /proc/stat.
+const TICKS_PER_S = 100;
+
+/** Busy ticks of all CPUs since boot (user + nice + system + irq + softirq + steal). */
+function machineBusyTicks() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return user + nice + system + irq + softirq + steal;
+}
+
+/** Ticks used by this process and its waited-for children (/proc/self/stat utime stime cutime cstime). */
+function ownTicks() {
+  const s = fs.readFileSync('/proc/self/stat', 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ').map(Number); // fields from 3 (state) on
+  return f[11] + f[12] + f[13] + f[14];
+}
+
+/** Starts a window; `.end()` gives the cores other processes kept busy during it (seconds of CPU per second). */
+function othersLoadWindow() {
+  const t0 = process.hrtime.bigint(), busy0 = machineBusyTicks(), own0 = ownTicks();
+  return {
+    end() {
+      const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      const others = machineBusyTicks() - busy0 - (ownTicks() - own0);
+      return s > 0 ? Math.max(0, others / TICKS_PER_S / s) : 0;
+    },
+  };
+}
+
+/**
+ * Waits until other processes use less than `maxCores` over a 2 s sample, for at most maxWaitS;
+ * returns the last sample. Compilers of other work sharing these cores are what it waits out.
+ */
+async function waitForIdleCpu(maxCores = 0.3, maxWaitS = 120) {
+  const t0 = Date.now();
+  for (;;) {
+    const w = othersLoadWindow();
+    await new Promise((r) => setTimeout(r, 2000));
+    const load = w.end();
+    if (load < maxCores || Date.now() - t0 > maxWaitS * 1000) return load;
+  }
+}
+
+/**
+ * Runs a command to its end; resolves with its wall time (ms, from spawn to exit), exit code,
+ * output, and `othersCores`: the CPU other processes (not this one, not the child) used meanwhile.
+ */
 function runTimed(cmd, args, { env, cwd = ROOT, timeoutMs = 60 * 60 * 1000 } = {}) {
   return new Promise((resolve) => {
+    const window = othersLoadWindow();
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
@@ -191,13 +240,14 @@ function runTimed(cmd, args, { env, cwd = ROOT, timeoutMs = 60 * 60 * 1000 } = {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
-      resolve({ ms: NaN, code: -1, signal: null, stdout, stderr: `${stderr}${e.message}` });
+      resolve({ ms: NaN, code: -1, signal: null, stdout, stderr: `${stderr}${e.message}`, othersCores: window.end() });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, code, signal, stdout, stderr });
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      resolve({ ms, code, signal, stdout, stderr, othersCores: window.end() });
     });
   });
 }
 
-module.exports = { ROOT, cliOptions, runTimed, PYTHON, nativeApi, rssKiB, cpuModel, nproc, loadavg, waitForQuiet, machineLine, median, runJson, table, randFloats, randInts };
+module.exports = { ROOT, cliOptions, runTimed, othersLoadWindow, waitForIdleCpu, PYTHON, nativeApi, rssKiB, cpuModel, nproc, loadavg, waitForQuiet, machineLine, median, runJson, table, randFloats, randInts };
