@@ -134,13 +134,120 @@ function randInts(n, hi, seed) {
   return a;
 }
 
-/** `--name VALUE` options of a benchmark's command line: `opt(name, default)`, `flag(name)`. */
+/**
+ * `--name VALUE` options of a benchmark's command line: `opt(name, default)`, `flag(name)`, and the
+ * checked forms `int(name, default, min)` and `list(name, default, allowed)`. Bad input exits 2
+ * with one line naming the option; `rejectUnknown()` (after every option was asked for) does the
+ * same for an option the script does not know.
+ */
 function cliOptions(argv = process.argv.slice(2)) {
-  const opt = (name, def) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : def;
+  const known = new Set();
+  const fail = (msg) => {
+    console.error(`${path.basename(process.argv[1] || 'bench')}: ${msg}`);
+    process.exit(2);
   };
-  return { opt, flag: (name) => argv.includes(`--${name}`) };
+  const opt = (name, def) => {
+    known.add(name);
+    const i = argv.indexOf(`--${name}`);
+    if (i < 0) return def;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) fail(`--${name} needs a value`);
+    return v;
+  };
+  const flag = (name) => {
+    known.add(name);
+    return argv.includes(`--${name}`);
+  };
+  const int = (name, def, min = 1) => {
+    const v = opt(name, undefined);
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer >= ${min}, got '${v}'`);
+    return n;
+  };
+  /** Comma list, duplicates dropped; `allowed` (optional) names every value it may hold. */
+  const list = (name, def, allowed) => {
+    const vals = String(opt(name, def)).split(',').map((s) => s.trim()).filter((s, i, a) => s !== '' && a.indexOf(s) === i);
+    if (vals.length === 0) fail(`--${name} needs at least one value`);
+    const bad = allowed ? vals.filter((v) => !allowed.includes(v)) : [];
+    if (bad.length > 0) fail(`--${name}: unknown value '${bad[0]}' (choose from ${allowed.join(', ')})`);
+    return vals;
+  };
+  const rejectUnknown = () => {
+    const unknown = argv.filter((a) => a.startsWith('--') && !known.has(a.slice(2)));
+    if (unknown.length > 0) fail(`unknown option ${unknown[0]} (known: ${[...known].map((k) => `--${k}`).join(' ')})`);
+  };
+  return { opt, flag, int, list, rejectUnknown, fail };
 }
 
-module.exports = { ROOT, cliOptions, PYTHON, nativeApi, rssKiB, cpuModel, nproc, loadavg, waitForQuiet, machineLine, median, runJson, table, randFloats, randInts };
+// CPU accounting from /proc, in clock ticks (USER_HZ, 100 on Linux): how much of the machine
+// was busy, and how much of that was this process and its finished children. Other agents' work
+// may be invisible to `ps` here (another PID namespace) but still shows in /proc/stat.
+const TICKS_PER_S = 100;
+
+/** Busy ticks of all CPUs since boot (user + nice + system + irq + softirq + steal). */
+function machineBusyTicks() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return user + nice + system + irq + softirq + steal;
+}
+
+/** Ticks used by this process and its waited-for children (/proc/self/stat utime stime cutime cstime). */
+function ownTicks() {
+  const s = fs.readFileSync('/proc/self/stat', 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ').map(Number); // fields from 3 (state) on
+  return f[11] + f[12] + f[13] + f[14];
+}
+
+/** Starts a window; `.end()` gives the cores other processes kept busy during it (seconds of CPU per second). */
+function othersLoadWindow() {
+  const t0 = process.hrtime.bigint(), busy0 = machineBusyTicks(), own0 = ownTicks();
+  return {
+    end() {
+      const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      const others = machineBusyTicks() - busy0 - (ownTicks() - own0);
+      return s > 0 ? Math.max(0, others / TICKS_PER_S / s) : 0;
+    },
+  };
+}
+
+/**
+ * Waits until other processes use less than `maxCores` over a 2 s sample, for at most maxWaitS;
+ * returns the last sample. Compilers of other work sharing these cores are what it waits out.
+ */
+async function waitForIdleCpu(maxCores = 0.3, maxWaitS = 120) {
+  const t0 = Date.now();
+  for (;;) {
+    const w = othersLoadWindow();
+    await new Promise((r) => setTimeout(r, 2000));
+    const load = w.end();
+    if (load < maxCores || Date.now() - t0 > maxWaitS * 1000) return load;
+  }
+}
+
+/**
+ * Runs a command to its end; resolves with its wall time (ms, from spawn to exit), exit code,
+ * output, and `othersCores`: the CPU other processes (not this one, not the child) used meanwhile.
+ */
+function runTimed(cmd, args, { env, cwd = ROOT, timeoutMs = 60 * 60 * 1000 } = {}) {
+  return new Promise((resolve) => {
+    const window = othersLoadWindow();
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ ms: NaN, code: -1, signal: null, stdout, stderr: `${stderr}${e.message}`, othersCores: window.end() });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      resolve({ ms, code, signal, stdout, stderr, othersCores: window.end() });
+    });
+  });
+}
+
+module.exports = { ROOT, cliOptions, runTimed, othersLoadWindow, waitForIdleCpu, PYTHON, nativeApi, rssKiB, cpuModel, nproc, loadavg, waitForQuiet, machineLine, median, runJson, table, randFloats, randInts };
