@@ -21,6 +21,7 @@ import { generateCheckpointsCommand } from './commands/generate-checkpoints';
 import { doctorCommand, RunState } from './commands/doctor-command';
 import { trainCommand } from './commands/train';
 import { plotCommand } from './commands/plot';
+import { buildCommand } from './commands/build';
 
 function packageVersion(): string {
   try {
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIO = processIO, state: RunState = { exitCode
   program.addCommand(inherit(program, generateCheckpointsCommand(io)));
   program.addCommand(inherit(program, plotCommand(io)));
   program.addCommand(inherit(program, doctorCommand(io, state)));
+  program.addCommand(inherit(program, buildCommand(io, state)));
   program.addHelpText(
     'after',
     [
@@ -62,6 +64,7 @@ export function buildProgram(io: CliIO = processIO, state: RunState = { exitCode
       '  $ train-native schedule my.yaml --plot lr.svg',
       '  $ train-native generate-checkpoints my.yaml --first-epoch 10 --json',
       '  $ train-native doctor --json',
+      '  $ train-native build                         # (re)build the native addon',
       '',
       'Run `train-native <command> --help` for a command\'s options.',
     ].join('\n'),

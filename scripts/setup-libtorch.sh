@@ -1,8 +1,8 @@
 #!/bin/sh
 # Installs a LibTorch the addon can build against: Debian/Ubuntu's libtorch-dev (CPU, 1.13).
 # Run as root (or through sudo). For CUDA, install a Python torch instead (pip install torch) or
-# unpack a LibTorch zip from pytorch.org and export LIBTORCH=/path/to/libtorch; CMakeLists.txt
-# finds either.
+# unpack a LibTorch zip from pytorch.org and run `npx train-native build --libtorch /path/to/libtorch`;
+# CMakeLists.txt finds either.
 set -eu
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup-libtorch.sh: run as root, e.g. sudo $0" >&2
@@ -14,4 +14,4 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 apt-get update
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libtorch-dev cmake g++ make
-echo "setup-libtorch.sh: installed libtorch-dev; now run: npm run build:native"
+echo "setup-libtorch.sh: installed libtorch-dev; now run: npx train-native build"

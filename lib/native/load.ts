@@ -23,8 +23,8 @@ export class NativeLoadError extends Error {
 }
 
 const BUILD_HINT =
-  'Build it with `npm run build:native` (needs cmake, g++ and LibTorch: `sudo scripts/setup-libtorch.sh` on ' +
-  'Debian/Ubuntu, `pip install torch`, or export LIBTORCH=/path/to/libtorch). `train-native doctor` checks the result.';
+  'Build it with `npx train-native build` (needs cmake, g++ and LibTorch: `sudo apt-get install libtorch-dev` on ' +
+  'Debian/Ubuntu, or `pip install torch` / an unpacked LibTorch with `--libtorch PATH`). `npx train-native doctor` checks the result.';
 
 /** Turns a failed require of the addon into a NativeLoadError that says what to do. */
 export function explainLoadFailure(err: unknown): NativeLoadError {
@@ -37,7 +37,7 @@ export function explainLoadFailure(err: unknown): NativeLoadError {
     return new NativeLoadError(
       `train-native: the native addon was built but ${lib[1]} cannot be loaded (LibTorch or one of its ` +
         `dependencies is missing or moved). Reinstall the LibTorch it was built against (Debian: ` +
-        `sudo scripts/setup-libtorch.sh; pip: pip install torch) or rebuild with \`npm run build:native\`. ` +
+        `sudo apt-get install libtorch-dev; pip: pip install torch) or rebuild with \`npx train-native build\`. ` +
         `Loader said: ${msg}`,
       'missing-library',
       msg,
@@ -46,7 +46,7 @@ export function explainLoadFailure(err: unknown): NativeLoadError {
   if (/undefined symbol|NODE_MODULE_VERSION|napi|version `GLIBC|GLIBCXX|was compiled against/i.test(msg)) {
     return new NativeLoadError(
       `train-native: the native addon does not match this Node.js / LibTorch / C++ runtime (ABI mismatch). ` +
-        `Rebuild it with \`npm run build:native\`. Loader said: ${msg}`,
+        `Rebuild it with \`npx train-native build\`. Loader said: ${msg}`,
       'abi-mismatch',
       msg,
     );

@@ -85,7 +85,9 @@ export async function openRun(o: TrainOptions): Promise<Run> {
     const resumeStep = resumeState ? resumeState.step : -1;
     const metricsLog = await MetricsLog.open(layout.metrics, { resumeStep });
     const tb = config.LOGGING.TENSORBOARD ? TensorBoardWriter.open(layout.tensorboard) : null;
-    if (tb && resumeStep > 0) tb.addSessionStart(resumeStep);
+    // TensorBoard drops every point with step >= the START's step: the checkpoint's own step was logged
+    // by the earlier session and is not logged again, so the new session starts one step later.
+    if (tb && resumeStep > 0) tb.addSessionStart(resumeStep + 1);
     const c = config.SCHEDULE.CHECKPOINT;
     const es = config.TRAIN.EARLY_STOP;
     return {

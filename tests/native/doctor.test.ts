@@ -39,7 +39,7 @@ describe('doctor without the addon', () => {
     const missing = explainLoadFailure(new Error('libtorch_cpu.so.1.13: cannot open shared object file: No such file or directory'));
     expect(missing.reason).toBe('missing-library');
     expect(missing.message).toMatch(/libtorch_cpu\.so\.1\.13/);
-    expect(missing.message).toMatch(/setup-libtorch/);
+    expect(missing.message).toMatch(/npx train-native build/);
     expect(explainLoadFailure(new Error('undefined symbol: _ZN3c10...')).reason).toBe('abi-mismatch');
   });
 
@@ -51,6 +51,6 @@ describe('doctor without the addon', () => {
     };
     const text = formatDoctorReport(report);
     expect(text).toMatch(/native addon not available \(not-built\)/);
-    expect(text).toMatch(/npm run build:native/);
+    expect(text).toMatch(/npx train-native build/);
   });
 });

@@ -143,7 +143,8 @@ describe('safetensors reader validations', () => {
   });
 });
 
-const PY = '/usr/bin/python3';
+// TRAIN_NATIVE_REFERENCE_PYTHON: another Python with torch (CI's pip-torch part).
+const PY = process.env.TRAIN_NATIVE_REFERENCE_PYTHON || '/usr/bin/python3';
 const hasTorchPython = fs.existsSync(PY) && spawnSync(PY, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 const hasSafetensorsPython = hasTorchPython && spawnSync(PY, ['-c', 'import safetensors'], { encoding: 'utf8' }).status === 0;
 

@@ -2,6 +2,7 @@
  * The native optimizer against PyTorch itself: the same MLP weights, batch and hyper-parameters
  * run through torch.optim.AdamW / SGD(nesterov) with clip_grad_norm_ in Debian's python torch
  * (tests/native/torch-reference.py). Skipped when the addon or /usr/bin/python3 with torch is missing.
+ * TRAIN_NATIVE_REFERENCE_PYTHON names another Python (CI's pip-torch part: the torch the addon was built against).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -12,7 +13,7 @@ import { readSafetensorsFile, writeSafetensorsFile } from '../../lib/checkpoint/
 import { createSession } from '../../lib/native';
 import { classificationBatch, nativeAvailable } from './helpers';
 
-const PY = process.env.TRAIN_NATIVE_REFERENCE_PYTHON ?? '/usr/bin/python3';
+const PY = process.env.TRAIN_NATIVE_REFERENCE_PYTHON || '/usr/bin/python3';
 const hasTorch = fs.existsSync(PY) && spawnSync(PY, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 
 (nativeAvailable && hasTorch ? describe : describe.skip)('optimizer matches torch.optim', () => {
