@@ -27,7 +27,8 @@ function session(api, threads) {
     gradClip: spec.gradClip ?? 1.0,
     threads,
     seed: spec.seed ?? 1,
-    device: 'cpu',
+    // BENCH_DEVICE=cuda (scripts/device-check.sh): the same steps on the GPU
+    device: process.env.BENCH_DEVICE || 'cpu',
   });
 }
 
@@ -47,7 +48,8 @@ async function run(threads, warmup, steps, repeat) {
   const rates = [];
   for (let r = 0; r < repeat; r++) {
     const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await t.step(batch, { lrs, readLoss: false });
+    // the last step reads its loss back: on CUDA that waits for the queued work (a sync)
+    for (let i = 0; i < steps; i++) await t.step(batch, { lrs, readLoss: i === steps - 1 });
     rates.push(steps / ((performance.now() - t0) / 1000));
   }
   const params = (await t.parameters()).reduce((s, p) => s + p.numel, 0);

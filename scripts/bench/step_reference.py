@@ -149,13 +149,22 @@ def train_step(model, opt, x, y, clip):
     return loss
 
 
+# BENCH_DEVICE=cuda (scripts/device-check.sh): the same loop on the GPU, synchronised per repeat.
+DEVICE = os.environ.get("BENCH_DEVICE", "cpu")
+
+
+def sync():
+    if DEVICE != "cpu":
+        torch.cuda.synchronize()
+
+
 def cmd_run(a, spec):
     torch.set_num_threads(a.threads)
     torch.manual_seed(spec.get("seed", 1))
-    model = build(spec)
+    model = build(spec).to(DEVICE)
     model.train()
     opt = make_optimizer(model, spec)
-    x, y = synthetic_batch(spec)
+    x, y = (t.to(DEVICE) for t in synthetic_batch(spec))
     clip = spec.get("gradClip", 1.0)
     for _ in range(a.warmup):
         train_step(model, opt, x, y, clip)
@@ -164,6 +173,7 @@ def cmd_run(a, spec):
         t0 = time.perf_counter()
         for _ in range(a.steps):
             train_step(model, opt, x, y, clip)
+        sync()
         rates.append(a.steps / (time.perf_counter() - t0))
     print(json.dumps({"stepsPerSec": rates, "threads": torch.get_num_threads(),
                       "params": sum(p.numel() for p in model.parameters()), "torch": torch.__version__}))
