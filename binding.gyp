@@ -15,6 +15,7 @@
         "native/core/attention.cc",
         "native/core/optimizer.cc",
         "native/core/session.cc",
+        "native/core/inference.cc",
         "native/core/task_thread.cc",
         "native/core/info.cc"
       ],

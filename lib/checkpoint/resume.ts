@@ -1,7 +1,8 @@
 /**
  * Resume discovery: auto-resume takes the newest complete checkpoint that verifies and reports
  * every newer one it had to pass over (torchtitan's rule: a step counts only with its marker);
- * `--resume-from PATH` accepts a checkpoint folder, a checkpoints/ folder or a run directory.
+ * `--resume-from PATH` accepts a checkpoint folder, a checkpoints/best or checkpoints/latest marker,
+ * a checkpoints/ folder or a run directory.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,6 +11,7 @@ import { MANIFEST_FILE } from './manifest';
 import { CHECKPOINTS_DIR } from './run-dir';
 import { stepOfDirName } from './names';
 import { readCheckpointManifest, scanCheckpointsDir } from './scan';
+import { isMarkerFile, readMarkerFile } from './source';
 import type { CheckpointInfo } from './types';
 import { verifyCheckpoint } from './verify';
 
@@ -48,7 +50,7 @@ async function statOrUndefined(p: string): Promise<fs.Stats | undefined> {
   }
 }
 
-const WHAT_IS_ACCEPTED = 'expected a checkpoint folder (with manifest.json), a checkpoints/ folder or a run directory';
+const WHAT_IS_ACCEPTED = 'expected a checkpoint folder (with manifest.json), a checkpoints/best or checkpoints/latest file, a checkpoints/ folder or a run directory';
 
 async function newestUsable(abs: string, checkpointsDir: string): Promise<{ checkpoint: CheckpointInfo; skipped: SkippedCheckpoint[] }> {
   const found = await findResumeCheckpoint(checkpointsDir);
@@ -59,7 +61,9 @@ async function newestUsable(abs: string, checkpointsDir: string): Promise<{ chec
 
 /** Resolves `--resume-from PATH` to one verified checkpoint; CheckpointError (one line) otherwise. */
 export async function resolveResumePath(p: string): Promise<{ checkpoint: CheckpointInfo; skipped: SkippedCheckpoint[] }> {
-  const abs = path.resolve(p);
+  let abs = path.resolve(p);
+  // checkpoints/best or checkpoints/latest: the folder the marker names (SPEC §12).
+  if (isMarkerFile(abs) && (await statOrUndefined(abs))?.isFile() === true) abs = await readMarkerFile(abs);
   const st = await statOrUndefined(abs);
   if (st === undefined) throw new CheckpointError(`cannot resume from ${abs}: no such file or folder (${WHAT_IS_ACCEPTED})`);
   if (!st.isDirectory()) throw new CheckpointError(`cannot resume from ${abs}: not a folder (${WHAT_IS_ACCEPTED})`);

@@ -20,6 +20,8 @@ export interface RunDirLayout {
   assets: string;
   /** assets/schedule_summary.txt */
   scheduleSummary: string;
+  /** assets/model.json: the model card (lib/inference/model-card.ts) */
+  modelCard: string;
   /** metrics.jsonl */
   metrics: string;
   /** tensorboard/ */
@@ -42,6 +44,7 @@ export function runDirLayout(runDir: string): RunDirLayout {
     config: path.join(root, 'config.yaml'),
     assets,
     scheduleSummary: path.join(assets, 'schedule_summary.txt'),
+    modelCard: path.join(assets, 'model.json'),
     metrics: path.join(root, 'metrics.jsonl'),
     tensorboard: path.join(root, 'tensorboard'),
     checkpoints,

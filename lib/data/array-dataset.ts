@@ -20,6 +20,8 @@ export interface DatasetArrays {
   /** Fixed class count (synthetic generators, csv string labels); otherwise max label + 1. */
   numClasses?: number;
   classNames?: readonly string[];
+  /** csv: the feature columns' names, in feature order */
+  featureNames?: readonly string[];
   /** Fixed vocabulary (synthetic generators, text = 256); otherwise max token id + 1. */
   vocabSize?: number;
   metaComponents: readonly MetaComponent[];
@@ -52,6 +54,7 @@ export class ArrayDataset implements Dataset {
   readonly labelKind: LabelKind;
   readonly numClasses?: number;
   readonly classNames?: readonly string[];
+  readonly featureNames?: readonly string[];
   readonly outputDim?: number;
   readonly vocabSize?: number;
   readonly metaComponents: readonly MetaComponent[];
@@ -80,6 +83,7 @@ export class ArrayDataset implements Dataset {
     this.labelKind = a.labelKind;
     this.metaComponents = a.metaComponents;
     this.hasGroups = a.groups !== undefined;
+    this.featureNames = a.featureNames;
     if (a.labelKind === 'class') {
       this.numClasses = a.numClasses ?? maxPlusOne(a.labels as Int32Array);
       this.classNames = a.classNames;

@@ -24,6 +24,8 @@ export interface Dataset {
   readonly numClasses?: number;
   /** csv string labels: class id i is classNames[i] (sorted order over both splits). */
   readonly classNames?: readonly string[];
+  /** csv: the feature columns' names, in feature order (a trained model finds them by name). */
+  readonly featureNames?: readonly string[];
   /** regression: values per sample. */
   readonly outputDim?: number;
   /** tokens: max token id + 1 seen (synthetic: the generator's vocabulary; text: 256). */

@@ -89,7 +89,10 @@ function wrap(t: NativeSessionHandle, device: string): NativeSession {
       }
       return withCallerStack(() => t.step(batches, opts));
     },
-    evaluate: (batch) => withCallerStack(() => t.evaluate(batch)),
+    evaluate: (batch, opts) => withCallerStack(() => t.evaluate(batch, opts)),
+    predict: (batch) => withCallerStack(() => t.predict(batch)),
+    beginGeneration: (prompt, opts) => withCallerStack(() => t.beginGeneration(prompt, opts)),
+    generate: (count) => withCallerStack(() => t.generate(count)),
     getState: (prefix) => withCallerStack(() => t.getState(prefix)),
     getGradients: (prefix) => withCallerStack(() => t.getGradients(prefix)),
     setState: (entries, opts) => withCallerStack(() => t.setState(entries, opts)),

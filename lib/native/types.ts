@@ -194,6 +194,35 @@ export interface EvalResult {
   targetSum?: number;
   targetSqSum?: number;
   valueCount?: number;
+  /** classification with `{confusion: true}`: counts [C * C], row = true class, column = predicted */
+  confusion?: Float64Array;
+}
+
+export interface EvaluateOptions {
+  /** Also count a confusion matrix (classification). */
+  confusion?: boolean;
+}
+
+/** predict(): one row per sample. */
+export interface PredictResult {
+  /** classification: softmax probabilities [B, C]; regression: values [B, O] */
+  kind: 'classification' | 'regression';
+  shape: [number, number];
+  values: Float32Array;
+}
+
+/** Sampling for generation. */
+export interface SampleOptions {
+  /** 0 = greedy (argmax); default 1 */
+  temperature?: number;
+  /** keep the k most likely tokens (0 = all; default 0) */
+  topK?: number;
+  /** nucleus sampling: keep the smallest set of tokens whose probability reaches p (1 = all; default 1) */
+  topP?: number;
+  /** the generation's own generator: the same seed gives the same tokens (default 0) */
+  seed?: number;
+  /** positions the model attends to, at most tokenLimit (0 = tokenLimit); when full, the newer half is kept */
+  contextLength?: number;
 }
 
 export type SafetensorsDtype = 'F32' | 'F64' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -318,7 +347,13 @@ export interface NativeSession {
   /** One optimizer step over one batch or 1..A micro-batches (gradient accumulation). */
   step(batches: SessionBatch | SessionBatch[], opts: StepOptions): Promise<StepResult>;
   /** Eval mode, no grad: loss and metric sums. */
-  evaluate(batch: SessionBatch): Promise<EvalResult>;
+  evaluate(batch: SessionBatch, opts?: EvaluateOptions): Promise<EvalResult>;
+  /** Eval mode, no grad: probabilities (classification) or values (regression) per sample. */
+  predict(batch: SessionBatch): Promise<PredictResult>;
+  /** gpt: starts a generation from `prompt` (token ids), replacing any in progress. */
+  beginGeneration(prompt: Int32Array, opts?: SampleOptions): Promise<void>;
+  /** gpt: the next `count` sampled tokens of the generation begun last. */
+  generate(count: number): Promise<Int32Array>;
   getState(prefix?: string): Promise<TensorEntry[]>;
   /** The gradients the last step left (after clipping), by parameter name; frozen parameters have none. */
   getGradients(prefix?: string): Promise<TensorEntry[]>;

@@ -11,6 +11,7 @@ import { EpochSampler, inferModelDims, loadData, type Dataset } from '../data';
 import { createConsoleReporter, MetricsLog, TensorBoardWriter, type ConsoleReporter } from '../logging';
 import { createSession } from '../native';
 import type { NativeSession } from '../native/types';
+import { modelCardOf, modelCardText } from '../inference/model-card';
 import { renderSummaryOfSchedule } from '../render';
 import { buildSchedule, resolveMode, type Schedule } from '../schedule';
 import { sessionDataOf, SPLIT, type BatchPlan } from './batches';
@@ -81,6 +82,7 @@ export async function openRun(o: TrainOptions): Promise<Run> {
     await prepareRunDir(location.runDir);
     await writeFileAtomic(layout.config, resolvedConfigToYaml(config));
     await writeFileAtomic(layout.scheduleSummary, renderSummaryOfSchedule(schedule));
+    await writeFileAtomic(layout.modelCard, modelCardText(modelCardOf(config, model.native.model, model.maskTokenId, data.train, cwd)));
     const resumeState = location.resume ? parseTrainerState(location.resume.trainerState, location.resume.info.dir) : null;
     const resumeStep = resumeState ? resumeState.step : -1;
     const metricsLog = await MetricsLog.open(layout.metrics, { resumeStep });

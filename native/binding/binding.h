@@ -26,10 +26,14 @@ std::vector<tn::NamedTensor> unpackEntries(const Napi::Value& v, const std::stri
 tn::AttentionCheckOptions unpackAttentionCheck(const Napi::Value& v);
 tn::AttentionBenchOptions unpackAttentionBench(const Napi::Value& v);
 std::vector<std::string> unpackStringArray(const Napi::Value& v, const std::string& path);
+tn::SampleOptions unpackSampleOptions(const Napi::Value& v);
+std::vector<int64_t> unpackTokenList(const Napi::Value& v, const std::string& path);
 
 // Packing results into JS values (copies).
 Napi::Value packStep(Napi::Env env, const tn::StepResult& r);
 Napi::Value packEval(Napi::Env env, const tn::EvalResult& r);
+Napi::Value packPredict(Napi::Env env, const tn::PredictResult& r);
+Napi::Value packTokens(Napi::Env env, const std::vector<int64_t>& tokens);
 Napi::Value packEntries(Napi::Env env, const std::vector<tn::NamedTensor>& entries);
 Napi::Value packParams(Napi::Env env, const std::vector<tn::ParamInfo>& ps);
 Napi::Value packMemory(Napi::Env env, const tn::MemoryStats& m);
@@ -86,6 +90,9 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
   Napi::Value SetData(const Napi::CallbackInfo& info);
   Napi::Value Step(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
+  Napi::Value Predict(const Napi::CallbackInfo& info);
+  Napi::Value BeginGeneration(const Napi::CallbackInfo& info);
+  Napi::Value Generate(const Napi::CallbackInfo& info);
   Napi::Value GetState(const Napi::CallbackInfo& info);
   Napi::Value GetGradients(const Napi::CallbackInfo& info);
   Napi::Value SetState(const Napi::CallbackInfo& info);

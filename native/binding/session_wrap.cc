@@ -78,6 +78,9 @@ Napi::Function NativeSession::Define(Napi::Env env) {
                          InstanceMethod<&NativeSession::SetData>("setData"),
                          InstanceMethod<&NativeSession::Step>("step"),
                          InstanceMethod<&NativeSession::Evaluate>("evaluate"),
+                         InstanceMethod<&NativeSession::Predict>("predict"),
+                         InstanceMethod<&NativeSession::BeginGeneration>("beginGeneration"),
+                         InstanceMethod<&NativeSession::Generate>("generate"),
                          InstanceMethod<&NativeSession::GetState>("getState"),
                          InstanceMethod<&NativeSession::GetGradients>("getGradients"),
                          InstanceMethod<&NativeSession::SetState>("setState"),
@@ -207,9 +210,45 @@ Napi::Value NativeSession::Evaluate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return rejectOrRun(env, [&]() -> Napi::Value {
     auto batch = std::make_shared<tn::HostBatch>(unpackBatch(info[0], "batch"));
+    bool confusion = false;
+    if (info[1].IsObject()) {
+      auto c = info[1].As<Napi::Object>().Get("confusion");
+      if (!c.IsUndefined() && !c.IsBoolean()) throw makeError(env, "ERR_NATIVE_INVALID_ARG", "evaluate options.confusion must be a boolean");
+      confusion = c.IsBoolean() && c.As<Napi::Boolean>().Value();
+    }
     auto res = std::make_shared<tn::EvalResult>();
-    return enqueue(env, [batch, res](tn::Session& s) { *res = s.evaluate(*batch); },
+    return enqueue(env, [batch, res, confusion](tn::Session& s) { *res = s.evaluate(*batch, confusion); },
                    [res](Napi::Env e) { return packEval(e, *res); });
+  });
+}
+
+Napi::Value NativeSession::Predict(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return rejectOrRun(env, [&]() -> Napi::Value {
+    auto batch = std::make_shared<tn::HostBatch>(unpackBatch(info[0], "batch"));
+    auto res = std::make_shared<tn::PredictResult>();
+    return enqueue(env, [batch, res](tn::Session& s) { *res = s.predict(*batch); },
+                   [res](Napi::Env e) { return packPredict(e, *res); });
+  });
+}
+
+Napi::Value NativeSession::BeginGeneration(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return rejectOrRun(env, [&]() -> Napi::Value {
+    auto prompt = std::make_shared<std::vector<int64_t>>(unpackTokenList(info[0], "prompt"));
+    auto opts = unpackSampleOptions(info[1]);
+    return enqueue(env, [prompt, opts](tn::Session& s) { s.beginGeneration(*prompt, opts); }, undef);
+  });
+}
+
+Napi::Value NativeSession::Generate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return rejectOrRun(env, [&]() -> Napi::Value {
+    if (!info[0].IsNumber()) throw makeError(env, "ERR_NATIVE_INVALID_ARG", "generate(count): count must be a number");
+    const auto count = static_cast<int64_t>(info[0].As<Napi::Number>().DoubleValue());
+    auto res = std::make_shared<std::vector<int64_t>>();
+    return enqueue(env, [count, res](tn::Session& s) { *res = s.generate(count); },
+                   [res](Napi::Env e) { return packTokens(e, *res); });
   });
 }
 

@@ -292,6 +292,34 @@ tn::AttentionBenchOptions unpackAttentionBench(const Napi::Value& v) {
   return a;
 }
 
+tn::SampleOptions unpackSampleOptions(const Napi::Value& v) {
+  tn::SampleOptions a;
+  if (v.IsUndefined() || v.IsNull()) return a;
+  auto o = asObject(v, "options");
+  a.temperature = num(o, "temperature", a.temperature, "options");
+  a.topK = integer(o, "topK", a.topK, "options");
+  a.topP = num(o, "topP", a.topP, "options");
+  int64_t seed = integer(o, "seed", 0, "options");
+  if (seed < 0) bad("options.seed", "must be >= 0");
+  a.seed = static_cast<uint64_t>(seed);
+  a.contextLength = integer(o, "contextLength", 0, "options");
+  return a;
+}
+
+std::vector<int64_t> unpackTokenList(const Napi::Value& v, const std::string& path) {
+  auto a = typed(v, path, 1, false);
+  std::vector<int64_t> out(static_cast<size_t>(a.numel()));
+  if (a.type == tn::ElemType::I32) {
+    const auto* p = reinterpret_cast<const int32_t*>(a.bytes.data());
+    for (size_t i = 0; i < out.size(); ++i) out[i] = p[i];
+  } else if (a.type == tn::ElemType::I64) {
+    std::memcpy(out.data(), a.bytes.data(), a.bytes.size());
+  } else {
+    bad(path, "must be an Int32Array or BigInt64Array");
+  }
+  return out;
+}
+
 // ---- packing ----
 static Napi::Value optNum(Napi::Env env, const std::optional<double>& d) {
   return d ? Napi::Number::New(env, *d) : env.Null();
@@ -332,7 +360,28 @@ Napi::Value packEval(Napi::Env env, const tn::EvalResult& r) {
     o.Set("targetSqSum", r.targetSqSum);
     o.Set("valueCount", Napi::Number::New(env, static_cast<double>(r.valueCount)));
   }
+  if (!r.confusion.empty()) {
+    auto c = Napi::Float64Array::New(env, r.confusion.size());
+    for (size_t i = 0; i < r.confusion.size(); ++i) c[i] = static_cast<double>(r.confusion[i]);
+    o.Set("confusion", c);
+  }
   return o;
+}
+
+Napi::Value packPredict(Napi::Env env, const tn::PredictResult& r) {
+  auto o = Napi::Object::New(env);
+  o.Set("kind", r.kind);
+  o.Set("shape", shapeArray(env, r.shape));
+  auto values = Napi::Float32Array::New(env, r.values.size());
+  if (!r.values.empty()) std::memcpy(values.Data(), r.values.data(), r.values.size() * sizeof(float));
+  o.Set("values", values);
+  return o;
+}
+
+Napi::Value packTokens(Napi::Env env, const std::vector<int64_t>& tokens) {
+  auto a = Napi::Int32Array::New(env, tokens.size());
+  for (size_t i = 0; i < tokens.size(); ++i) a[i] = static_cast<int32_t>(tokens[i]);
+  return a;
 }
 
 Napi::Value packEntries(Napi::Env env, const std::vector<tn::NamedTensor>& entries) {

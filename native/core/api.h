@@ -145,6 +145,23 @@ struct EvalResult {
   double correct = 0;   // classification / tokens: correct argmax predictions
   double absErrorSum = 0, sqErrorSum = 0, targetSum = 0, targetSqSum = 0; // regression, over all outputs
   int64_t valueCount = 0; // regression: count * outputDim
+  std::vector<int64_t> confusion; // classification, when asked: [C * C], row = true class, column = predicted
+};
+
+// predict(): one row per sample, in eval mode without gradients.
+struct PredictResult {
+  std::string kind;            // classification (softmax probabilities) | regression (values)
+  std::vector<int64_t> shape;  // [B, C] | [B, O]
+  std::vector<float> values;   // row-major
+};
+
+// Sampling for generate(): temperature 0 = greedy; topK 0 and topP 1 = off.
+struct SampleOptions {
+  double temperature = 1.0;
+  int64_t topK = 0;
+  double topP = 1.0;
+  uint64_t seed = 0;
+  int64_t contextLength = 0;  // positions the model attends to (<= tokenLimit; 0 = tokenLimit)
 };
 
 struct NamedTensor {
@@ -225,7 +242,12 @@ class Session {
   // All methods throw NativeError.
   void setData(const std::string& split, const HostData& data);
   StepResult step(const StepRequest& req);
-  EvalResult evaluate(const HostBatch& batch);
+  EvalResult evaluate(const HostBatch& batch, bool confusion = false);
+  PredictResult predict(const HostBatch& batch);
+  // gpt: starts a generation from `prompt` (replacing any in progress), then hands out `count`
+  // sampled tokens per call, continuing where the last call stopped.
+  void beginGeneration(const std::vector<int64_t>& prompt, const SampleOptions& opts);
+  std::vector<int64_t> generate(int64_t count);
   std::vector<NamedTensor> getState(const std::string& prefix);
   // The gradients left by the last step (after clipping), for histograms; frozen parameters have none.
   std::vector<NamedTensor> getGradients(const std::string& prefix);

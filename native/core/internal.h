@@ -60,8 +60,22 @@ struct DeviceBatch {
   std::string objective;
 };
 
+// Keys and values of earlier positions for incremental decoding: per layer [1, H, capacity, Dh],
+// valid up to `length` (allocated at the first decode, in the dtype the projections produce).
+struct KvCache {
+  int64_t capacity = 0, length = 0;
+  std::vector<torch::Tensor> keys, values;
+};
+
 struct Model : torch::nn::Module {
   virtual Prediction forward(const DeviceBatch& b, const RunCtx& ctx) = 0;
+  // Causal LMs: appends `tokens` [1, n] at positions cache.length.. (n > 1 only into an empty
+  // cache) and returns the logits [V] for the token after them. Eval mode, no grad.
+  virtual torch::Tensor decode(const torch::Tensor& tokens, KvCache& cache) {
+    (void)tokens;
+    (void)cache;
+    invalidArg("only gpt models generate text");
+  }
 };
 
 std::shared_ptr<Model> buildModel(const ModelSpec& spec);

@@ -26,6 +26,23 @@ struct AttentionImpl : nn::Module {
     auto y = attention(split(q_proj(x)), split(k_proj(x)), split(v_proj(x)), keyPad, causal, chunk, recompute);
     return out_proj(y.transpose(1, 2).contiguous().view({b, n, d}));
   }
+  // Incremental decoding: the new positions' keys and values go into the cache at `pos`; queries
+  // attend to every cached position (a prefill into an empty cache is causal among its own).
+  torch::Tensor forwardCached(const torch::Tensor& x, torch::Tensor& kc, torch::Tensor& vc, int64_t pos, int64_t capacity) {
+    const auto b = x.size(0), n = x.size(1), d = x.size(2);
+    auto split = [&](const torch::Tensor& t) { return t.view({b, n, heads, d / heads}).transpose(1, 2); };
+    auto q = split(q_proj(x)), k = split(k_proj(x)), v = split(v_proj(x));
+    if (!kc.defined()) {
+      kc = torch::zeros({b, heads, capacity, d / heads}, k.options());
+      vc = torch::zeros({b, heads, capacity, d / heads}, v.options());
+    }
+    kc.narrow(2, pos, n).copy_(k);
+    vc.narrow(2, pos, n).copy_(v);
+    auto keys = kc.narrow(2, 0, pos + n), values = vc.narrow(2, 0, pos + n);
+    auto y = n == 1 ? attention(q, keys, values, torch::Tensor(), false, 0)
+                    : attention(q, keys, values, torch::Tensor(), causal, chunk, recompute);
+    return out_proj(y.transpose(1, 2).contiguous().view({b, n, d}));
+  }
 };
 TORCH_MODULE(Attention);
 
@@ -55,6 +72,10 @@ struct BlockImpl : nn::Module {
     x = x + dropout(attn->forward(ln1(x), keyPad), p, ctx);
     return x + dropout(ff->forward(ln2(x)), p, ctx);
   }
+  torch::Tensor forwardCached(torch::Tensor x, torch::Tensor& kc, torch::Tensor& vc, int64_t pos, int64_t capacity) {
+    x = x + attn->forwardCached(ln1(x), kc, vc, pos, capacity);
+    return x + ff->forward(ln2(x));
+  }
 };
 TORCH_MODULE(Block);
 
@@ -79,6 +100,21 @@ struct EncoderImpl : nn::Module {
     auto pos = torch::arange(n, torch::TensorOptions().dtype(torch::kLong).device(tokens.device()));
     auto x = dropout(embed(tokens) + pos_embed(pos).unsqueeze(0), p, ctx);
     for (auto& b : blocks) x = b->forward(x, keyPad, ctx);
+    return ln_f(x);
+  }
+  // Eval-mode forward of `tokens` [1, n] at positions cache.length.. through the cache.
+  torch::Tensor forwardCached(const torch::Tensor& tokens, KvCache& c) {
+    const auto n = tokens.size(1);
+    if (c.length > 0 && n != 1) invalidArg("decode: only one token at a time after the prompt");
+    if (c.length + n > c.capacity) invalidArg("decode: the key/value cache is full");
+    if (c.keys.size() != blocks.size()) {
+      c.keys.assign(blocks.size(), torch::Tensor());
+      c.values.assign(blocks.size(), torch::Tensor());
+    }
+    auto pos = torch::arange(c.length, c.length + n, torch::TensorOptions().dtype(torch::kLong).device(tokens.device()));
+    auto x = embed(tokens) + pos_embed(pos).unsqueeze(0);
+    for (size_t i = 0; i < blocks.size(); ++i) x = blocks[i]->forwardCached(x, c.keys[i], c.values[i], c.length, c.capacity);
+    c.length += n;
     return ln_f(x);
   }
 };
@@ -179,6 +215,10 @@ struct GptModel : Model {
     }
     auto h = encoder->forward(tokens, torch::Tensor(), ctx);
     return Prediction{"tokens", lm_head(h), targets};
+  }
+  torch::Tensor decode(const torch::Tensor& tokens, KvCache& cache) override {
+    auto h = encoder->forwardCached(tokens, cache);  // [1, n, D]
+    return lm_head(h.select(1, h.size(1) - 1)).select(0, 0);
   }
 };
 

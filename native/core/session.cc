@@ -5,7 +5,7 @@
 // evaluation with metric sums, weight / optimizer state export and import, freezing, memory
 // stats. The binding calls it from the one thread the session owns, so the thread-local torch
 // state CallScope sets (thread count first of all) is set once, not per call (trap 3).
-#include "core/internal.h"
+#include "core/session_impl.h"
 
 #include <ATen/autocast_mode.h>
 
@@ -54,75 +54,6 @@ void rethrowAsNative() {
   }
 }
 
-// A split uploaded once (setData): rows are gathered per batch with index_select.
-struct DeviceData {
-  int64_t count = 0;
-  torch::Tensor features, tokens, labels, meta;  // undefined when absent; labels [count] | [count, O]
-};
-
-struct Session::Impl {
-  SessionOptions opts;
-  torch::Device device{torch::kCPU};
-  std::shared_ptr<Model> model;
-  std::unique_ptr<Optimizer> optim;
-  RunCtx ctx;
-  int64_t steps = 0;
-  std::map<std::string, DeviceData> data;
-  // Halt after a non-finite 'halt' step: on CPU a host flag (the norm is read every step, which
-  // costs nothing there); on CUDA a 0-dim bool on the device, so queued steps are masked without
-  // a sync and the host learns of it at the next readback.
-  bool halted = false;
-  torch::Tensor haltedOnDevice;
-};
-
-namespace {
-
-// Thread-local torch state for one call on the current thread (trap 3).
-struct CallScope {
-  c10::optional<torch::AutoGradMode> grad;
-  bool autocastCpu = false, autocastGpu = false;
-  CallScope(const SessionOptions& o, const torch::Device& dev, bool gradEnabled, bool autocast) {
-    // at::set_num_threads is not a cheap setter: in LibTorch 1.13 it also rebuilds the global
-    // pthreadpool and clears oneDNN's primitive cache (~5 ms at 2 threads, measured in
-    // docs/benchmarks.md). The count is a per-thread OpenMP setting, so apply it only when this
-    // worker thread's count differs, and initialise a thread's default state once.
-    thread_local bool threadInitialised = false;
-    if (o.threads > 0) {
-      if (at::get_num_threads() != o.threads) at::set_num_threads(o.threads);
-    } else if (!threadInitialised) {
-      at::init_num_threads();
-    }
-    threadInitialised = true;
-    grad.emplace(gradEnabled);
-    if (autocast && o.precision == "bf16") {
-      if (dev.is_cuda()) autocastGpu = true;
-      else autocastCpu = true;
-      setAutocast(dev.is_cuda(), true);
-    }
-  }
-  static void setAutocast(bool cuda, bool on) {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-    const auto dt = cuda ? at::kCUDA : at::kCPU;
-    if (on) at::autocast::set_autocast_dtype(dt, at::kBFloat16);
-    at::autocast::set_autocast_enabled(dt, on);
-#else
-    if (cuda) {
-      if (on) at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-      at::autocast::set_enabled(on);
-    } else {
-      if (on) at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-      at::autocast::set_cpu_enabled(on);
-    }
-#endif
-  }
-  ~CallScope() {
-    if (autocastCpu) setAutocast(false, false);
-    if (autocastGpu) setAutocast(true, false);
-    if (autocastCpu || autocastGpu) at::autocast::clear_cache();
-  }
-};
-
-}  // namespace
 
 torch::Device resolveDevice(const std::string& d) {
   if (d == "cpu") return torch::kCPU;
@@ -183,6 +114,8 @@ void expectShape(const HostArray& a, const std::vector<int64_t>& want, const cha
   if (a.shape != want)
     invalidArg(std::string(what) + " has shape " + shapeStr(a.shape) + ", expected " + shapeStr(want));
 }
+
+}  // namespace
 
 DeviceBatch prepare(const HostBatch& h, const SessionOptions& o, const torch::Device& dev) {
   const auto& s = o.model;
@@ -320,6 +253,8 @@ DeviceBatch prepareIndexed(const HostBatch& h, const SessionOptions& o, const to
   }
   return b;
 }
+
+namespace {
 
 // One upload of a split: range checks on the host once, so indexed batches need only row checks.
 DeviceData uploadData(const HostData& h, const SessionOptions& o, const torch::Device& dev) {
@@ -576,7 +511,7 @@ void Session::clearHalt() {
 }
 
 // ---- evaluate ----
-EvalResult Session::evaluate(const HostBatch& h) {
+EvalResult Session::evaluate(const HostBatch& h, bool confusion) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
   return guarded([&] {
@@ -592,8 +527,14 @@ EvalResult Session::evaluate(const HostBatch& h) {
     if (p.kind == "classification") {
       auto opts = torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum);
       r.lossSum = torch::nn::functional::cross_entropy(out, p.target, opts).item<double>();
-      r.correct = out.argmax(-1).eq(p.target).sum().item<double>();
+      auto predicted = out.argmax(-1);
+      r.correct = predicted.eq(p.target).sum().item<double>();
       r.count = b.batchSize;
+      if (confusion) {
+        const int64_t c = out.size(1);
+        auto counts = torch::bincount(p.target * c + predicted, {}, c * c).to(torch::kCPU, torch::kLong).contiguous();
+        r.confusion.assign(counts.data_ptr<int64_t>(), counts.data_ptr<int64_t>() + c * c);
+      }
     } else if (p.kind == "regression") {
       auto diff = out - p.target;
       // Loss per sample = mean over outputs of the squared error (matches the training MSE).

@@ -29,6 +29,7 @@ describe('runDirLayout / prepareRunDir', () => {
       config: path.join(root, 'config.yaml'),
       assets: path.join(root, 'assets'),
       scheduleSummary: path.join(root, 'assets', 'schedule_summary.txt'),
+      modelCard: path.join(root, 'assets', 'model.json'),
       metrics: path.join(root, 'metrics.jsonl'),
       tensorboard: path.join(root, 'tensorboard'),
       checkpoints: path.join(root, 'checkpoints'),

@@ -206,6 +206,7 @@ export function loadCsvFiles(files: readonly CsvFile[], config: TrainNativeConfi
       outputDim: labelKind === 'regression' ? labelCols[i].length : undefined,
       numClasses: classNames ? classNames.length : undefined,
       classNames,
+      featureNames: fcols.map((k) => t.table.header[k]),
       metaComponents,
       meta,
       groups,
