@@ -72,3 +72,19 @@ export { readEventFile, readMetricsLog, TensorBoardWriter } from './logging';
 export type { MetricsRecord, ParsedEvent, ProgressMode } from './logging';
 export { loadData, DataError } from './data';
 export type { Dataset, DataBatch } from './data';
+
+export { loadModel, Model, InputError, readModelCard, ModelCardError } from './inference';
+export type {
+  LoadModelOptions,
+  PredictOptions,
+  Prediction,
+  ClassPrediction,
+  RegressionPrediction,
+  EvaluateOptions,
+  Evaluation,
+  ModelInfo,
+  GenerateOptions,
+  GeneratedToken,
+  ArrayInput,
+  ModelCard,
+} from './inference';

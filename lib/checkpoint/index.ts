@@ -29,7 +29,7 @@ export type {
 } from './store';
 export { checkpointDirName, LATEST_FILE, BEST_FILE } from './names';
 export { listCheckpoints } from './scan';
-export { resolveModelSource, loadCheckpointWeights, readMarkerFile } from './source';
+export { resolveModelSource, loadCheckpointWeights, readMarkerFile, ModelSourceError } from './source';
 export type { ModelSource, CheckpointChoice, CheckpointWeights } from './source';
 export { MANIFEST_FILE, MODEL_FILE, OPTIMIZER_FILE, TRAINER_STATE_FILE, MANIFEST_VERSION } from './manifest';
 export {

@@ -28,6 +28,14 @@ export interface ModelSource {
   chosenAs: 'best' | 'latest' | 'newest' | 'given';
 }
 
+/** The source names nothing loadable (a wrong path): bad input, unlike an unusable checkpoint. */
+export class ModelSourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelSourceError';
+  }
+}
+
 async function statOf(p: string): Promise<fs.Stats | undefined> {
   return fs.promises.stat(p).catch(() => undefined);
 }
@@ -81,18 +89,18 @@ async function newestCheckpoint(checkpointsDir: string, runDir: string): Promise
 export async function resolveModelSource(source: string, checkpoint: CheckpointChoice = 'best'): Promise<ModelSource> {
   const abs = path.resolve(source);
   const st = await statOf(abs);
-  if (st === undefined) throw new CheckpointError(`${abs}: no such file or folder (${WHAT_IS_ACCEPTED})`);
+  if (st === undefined) throw new ModelSourceError(`${abs}: no such file or folder (${WHAT_IS_ACCEPTED})`);
   if (st.isFile()) {
-    if (!isMarkerFile(abs)) throw new CheckpointError(`${abs} is a file but not a checkpoints/best or checkpoints/latest marker (${WHAT_IS_ACCEPTED})`);
+    if (!isMarkerFile(abs)) throw new ModelSourceError(`${abs} is a file but not a checkpoints/best or checkpoints/latest marker (${WHAT_IS_ACCEPTED})`);
     const dir = await readMarkerFile(abs);
     return { runDir: runDirOfCheckpoint(dir), checkpointDir: dir, chosenAs: path.basename(abs) as 'best' | 'latest' };
   }
   if (await isCheckpointFolder(abs)) return { runDir: runDirOfCheckpoint(abs), checkpointDir: abs, chosenAs: 'given' };
   const checkpoints = path.join(abs, CHECKPOINTS_DIR);
-  if (!(await statOf(checkpoints))?.isDirectory()) throw new CheckpointError(`${abs} has no checkpoints/ folder (${WHAT_IS_ACCEPTED})`);
+  if (!(await statOf(checkpoints))?.isDirectory()) throw new ModelSourceError(`${abs} has no checkpoints/ folder (${WHAT_IS_ACCEPTED})`);
   if (checkpoint !== 'best' && checkpoint !== 'latest') {
     const dir = path.join(checkpoints, checkpoint);
-    if (!(await statOf(dir))?.isDirectory()) throw new CheckpointError(`run directory ${abs} has no checkpoint ${checkpoint}`);
+    if (!(await statOf(dir))?.isDirectory()) throw new ModelSourceError(`run directory ${abs} has no checkpoint ${checkpoint}`);
     return { runDir: abs, checkpointDir: dir, chosenAs: 'given' };
   }
   for (const marker of checkpoint === 'best' ? [BEST_FILE, LATEST_FILE] : [LATEST_FILE]) {

@@ -198,7 +198,7 @@ export interface EvalResult {
   confusion?: Float64Array;
 }
 
-export interface EvaluateOptions {
+export interface NativeEvaluateOptions {
   /** Also count a confusion matrix (classification). */
   confusion?: boolean;
 }
@@ -347,7 +347,7 @@ export interface NativeSession {
   /** One optimizer step over one batch or 1..A micro-batches (gradient accumulation). */
   step(batches: SessionBatch | SessionBatch[], opts: StepOptions): Promise<StepResult>;
   /** Eval mode, no grad: loss and metric sums. */
-  evaluate(batch: SessionBatch, opts?: EvaluateOptions): Promise<EvalResult>;
+  evaluate(batch: SessionBatch, opts?: NativeEvaluateOptions): Promise<EvalResult>;
   /** Eval mode, no grad: probabilities (classification) or values (regression) per sample. */
   predict(batch: SessionBatch): Promise<PredictResult>;
   /** gpt: starts a generation from `prompt` (token ids), replacing any in progress. */

@@ -17,7 +17,7 @@ export interface EvalPlan {
   maskProb: number;
 }
 
-interface Sums {
+export interface Sums {
   kind: EvalResult['kind'] | null;
   lossSum: number;
   count: number;
@@ -29,11 +29,11 @@ interface Sums {
   valueCount: number;
 }
 
-function emptySums(): Sums {
+export function emptySums(): Sums {
   return { kind: null, lossSum: 0, count: 0, correct: 0, absErrorSum: 0, sqErrorSum: 0, targetSum: 0, targetSqSum: 0, valueCount: 0 };
 }
 
-function add(s: Sums, r: EvalResult): void {
+export function addSums(s: Sums, r: EvalResult): void {
   s.kind = r.kind;
   s.lossSum += r.lossSum;
   s.count += r.count;
@@ -83,7 +83,7 @@ export interface EvalPassOptions {
 export async function evaluateSplit(session: NativeSession, batches: readonly IndexedBatch[]): Promise<Record<string, number>> {
   const results = await Promise.all(batches.map((b) => session.evaluate(b)));
   const sums = emptySums();
-  for (const r of results) add(sums, r);
+  for (const r of results) addSums(sums, r);
   return metricsFromSums(sums);
 }
 
