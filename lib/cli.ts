@@ -22,6 +22,9 @@ import { doctorCommand, RunState } from './commands/doctor-command';
 import { trainCommand } from './commands/train';
 import { plotCommand } from './commands/plot';
 import { buildCommand } from './commands/build';
+import { predictCommand } from './commands/predict';
+import { evaluateCommand } from './commands/evaluate';
+import { generateCommand } from './commands/generate';
 
 function packageVersion(): string {
   try {
@@ -49,6 +52,9 @@ export function buildProgram(io: CliIO = processIO, state: RunState = { exitCode
   program.addCommand(inherit(program, trainCommand(io, state)));
   program.addCommand(inherit(program, scheduleCommand(io)));
   program.addCommand(inherit(program, generateCheckpointsCommand(io)));
+  program.addCommand(inherit(program, predictCommand(io)));
+  program.addCommand(inherit(program, evaluateCommand(io)));
+  program.addCommand(inherit(program, generateCommand(io)));
   program.addCommand(inherit(program, plotCommand(io)));
   program.addCommand(inherit(program, doctorCommand(io, state)));
   program.addCommand(inherit(program, buildCommand(io, state)));
@@ -59,6 +65,9 @@ export function buildProgram(io: CliIO = processIO, state: RunState = { exitCode
       'Examples:',
       '  $ train-native train                         # train the built-in quickstart config',
       '  $ train-native train my.yaml --auto-resume   # continue a stopped run',
+      '  $ train-native predict runs/quickstart --input x.npy   # predictions (CSV)',
+      '  $ train-native evaluate runs/quickstart --json         # metrics + confusion matrix',
+      '  $ train-native generate runs/lm --prompt "Once"        # gpt: continue a prompt',
       '  $ train-native plot runs/quickstart          # training curves (SVG)',
       '  $ train-native schedule                      # the built-in quickstart config',
       '  $ train-native schedule my.yaml --plot lr.svg',

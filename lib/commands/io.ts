@@ -21,7 +21,7 @@ export const processIO: CliIO = {
  * Writes a file the user asked for (e.g. `--plot out/lr.svg`) whole or not at all: a temporary
  * file next to it, then a rename. A missing parent folder is created.
  */
-export function writeUserFile(path: string, content: string, what: string): string {
+export function writeUserFile(path: string, content: string | Uint8Array, what: string): string {
   const target = resolve(path);
   const tmp = `${target}.tmp-${process.pid}`;
   try {
