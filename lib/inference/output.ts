@@ -48,10 +48,11 @@ export function predictionsToJsonl(preds: readonly Prediction[]): string {
     .join('');
 }
 
-/** NumPy .npy (format 1.0, little-endian float32, C order). */
-export function encodeNpyFloat32(values: Float32Array, shape: readonly number[]): Buffer {
+/** NumPy .npy (format 1.0, little-endian float32 or int32, C order). */
+export function encodeNpy(values: Float32Array | Int32Array, shape: readonly number[]): Buffer {
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
+  const descr = values instanceof Float32Array ? '<f4' : '<i4';
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
   // magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64, ending in \n.
   const total = Math.ceil((10 + header.length + 1) / 64) * 64;
   header = header.padEnd(total - 10 - 1, ' ') + '\n';
@@ -70,5 +71,5 @@ export function predictionsToNpy(preds: readonly Prediction[]): Buffer {
   const width = rows.length > 0 ? rows[0].length : 0;
   const values = new Float32Array(rows.length * width);
   rows.forEach((r, i) => values.set(r, i * width));
-  return encodeNpyFloat32(values, [rows.length, width]);
+  return encodeNpy(values, [rows.length, width]);
 }

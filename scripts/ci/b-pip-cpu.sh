@@ -33,4 +33,5 @@ TRAIN_NATIVE_ADDON="$ADDON" TRAIN_NATIVE_REFERENCE_PYTHON="$PY" \
   nice -n 5 npx jest tests/native --json --outputFile="$CI_WORK/jest-pip.json"
 # The reference comparisons skip themselves without a torch: here they must have run.
 node scripts/ci/require-ran.js "$CI_WORK/jest-pip.json" \
-  'tests/native/torch-reference.test.ts' 'tests/native/safetensors.test.ts::safetensors cross-check with Python'
+  'tests/native/torch-reference.test.ts' 'tests/native/safetensors.test.ts::safetensors cross-check with Python' \
+  'tests/native/inference.test.ts'
