@@ -61,6 +61,8 @@ export interface SaveResult {
   info: CheckpointInfo;
   /** folder names removed by retention */
   deleted: string[];
+  /** the folder checkpoints/best names after this save (null: none has the monitored metric) */
+  best: string | null;
 }
 
 /** safetensors metadata the `safetensors` / transformers loaders expect from PyTorch checkpoints. */
@@ -178,8 +180,8 @@ export class CheckpointStore {
     }
     const info: CheckpointInfo = { name, dir: path.join(this.dir, name), step: input.step };
     if (input.metric !== undefined) info.metric = { ...input.metric };
-    const deleted = await this.afterCommit(info);
-    return { info, deleted };
+    const { deleted, best } = await this.afterCommit(info);
+    return { info, deleted, best };
   }
 
   /** Renames the finished temp folder into place; an existing folder of that name goes only after. */
@@ -211,7 +213,7 @@ export class CheckpointStore {
    * just saved is always kept: after resuming behind newer checkpoints of an earlier run it may
    * not be the newest, but it is the one this run continues from.
    */
-  private async afterCommit(saved: CheckpointInfo): Promise<string[]> {
+  private async afterCommit(saved: CheckpointInfo): Promise<{ deleted: string[]; best: string | null }> {
     const all = await listCheckpoints(this.dir);
     const keep = selectRetained(all, this.retention.keepTopN, this.retention.keepLastN);
     keep.add(saved.name);
@@ -225,6 +227,6 @@ export class CheckpointStore {
     const doomed = all.filter((c) => !keep.has(c.name)).map((c) => c.name);
     for (const name of doomed) await deleteCheckpointDir(this.dir, name);
     if (doomed.length > 0) await fsyncDir(this.dir);
-    return doomed;
+    return { deleted: doomed, best: best?.name ?? null };
   }
 }

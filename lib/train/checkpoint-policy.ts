@@ -51,9 +51,9 @@ export class CheckpointPolicy implements LoopComponent {
     const metricName = trainerState.stage === 'stage1' ? `stage1_${this.monitor.name}` : this.monitor.name;
     const metric: CheckpointMetric | undefined =
       monitored !== undefined && Number.isFinite(monitored) ? { name: metricName, value: monitored, mode: this.monitor.mode } : undefined;
-    const { info, deleted } = await this.store.save({ step, model, optimizer, trainerState: trainerState as unknown as Record<string, unknown>, metric });
+    const { info, deleted, best } = await this.store.save({ step, model, optimizer, trainerState: trainerState as unknown as Record<string, unknown>, metric });
     this.lastSaved = step;
-    events.emit('checkpoint', { step, name: info.name, dir: info.dir, deleted });
+    events.emit('checkpoint', { step, name: info.name, dir: info.dir, deleted, best });
     out.line(`saved checkpoint ${info.name}${deleted.length ? ` (retention removed ${deleted.join(', ')})` : ''}`);
   }
 }

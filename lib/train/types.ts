@@ -97,6 +97,8 @@ export interface CheckpointEvent {
   dir: string;
   /** Checkpoints retention deleted after this save. */
   deleted: string[];
+  /** The checkpoint checkpoints/best names after this save (null: none has the monitored metric): a service reloads when it changes. */
+  best: string | null;
 }
 
 export interface EarlyStopEvent {
