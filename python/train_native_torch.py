@@ -337,7 +337,8 @@ def _main(argv):
     args = p.parse_args(argv)
     model, card = load(args.source, args.checkpoint)
     n = sum(t.numel() for t in model.parameters())
-    print("%s (%s): %d parameters, loaded from %s" % (card["model"]["type"], card["model"]["task"], n, resolve_source(args.source, args.checkpoint)[1]))
+    task = "language model" if card["model"]["type"] == "gpt" else card["model"]["task"]
+    print("%s (%s): %d parameters, loaded from %s" % (card["model"]["type"], task, n, resolve_source(args.source, args.checkpoint)[1]))
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ export async function runGenerate(source: string, opts: GenerateCliOptions, io: 
   };
   const model = await openModel(source, opts);
   try {
-    if (model.info.type !== 'gpt') throw new CliError(`generate needs a gpt model; ${source} is a ${model.info.type} model (use predict)`, 2);
+    if (model.info.type !== 'gpt') throw new CliError(`generate needs a gpt model; ${source} is MODEL.TYPE ${model.info.type} (use predict)`, 2);
     const text = model.card.data.text;
     const prompt = text ? opts.prompt : tokenIds(opts.prompt);
     io.stdout(text ? opts.prompt : (prompt as number[]).join(' '));

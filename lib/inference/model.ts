@@ -228,7 +228,7 @@ export class Model {
    * incrementally with a key/value cache. The same seed gives the same tokens.
    */
   generate(prompt: string | ArrayLike<number>, opts: GenerateOptions = {}): AsyncGenerator<GeneratedToken, void, undefined> {
-    if (this.card.model.type !== 'gpt') throw new InputError(`only gpt models generate; this is a ${this.card.model.type} model (use predict)`);
+    if (this.card.model.type !== 'gpt') throw new InputError(`only gpt models generate; this model is MODEL.TYPE ${this.card.model.type} (use predict)`);
     return generateTokens(this.session, this.card, prompt, opts, this.generation);
   }
 

@@ -14,6 +14,8 @@ PredictResult Session::predict(const HostBatch& h) {
   return guarded([&] {
     if (im.opts.model.type == "gpt") invalidArg("predict needs a classification or regression model; gpt models generate");
     auto b = h.split.empty() ? prepare(h, im.opts, im.device) : prepareIndexed(h, im.opts, im.device, im.data);
+    // Inference mode, not just no-grad: no version counters or view tracking on the way.
+    c10::InferenceMode inference;
     CallScope scope(im.opts, im.device, false, true);
     im.model->eval();
     im.ctx.training = false;
@@ -87,6 +89,7 @@ void Session::beginGeneration(const std::vector<int64_t>& prompt, const SampleOp
     g->cache.capacity = g->opts.contextLength;
     const size_t ctx = static_cast<size_t>(g->opts.contextLength);
     g->window.assign(prompt.size() > ctx ? prompt.end() - static_cast<std::ptrdiff_t>(ctx) : prompt.begin(), prompt.end());
+    c10::InferenceMode inference;  // the cache is made here and only ever used in inference mode
     CallScope scope(im.opts, im.device, false, true);
     im.model->eval();
     prefill(*im.model, *g, im.device);
@@ -102,6 +105,7 @@ std::vector<int64_t> Session::generate(int64_t count) {
     if (!im.generation) invalidArg("no generation in progress (beginGeneration first)");
     if (count < 1) invalidArg("count must be >= 1");
     auto& g = *im.generation;
+    c10::InferenceMode inference;
     CallScope scope(im.opts, im.device, false, true);
     im.model->eval();
     std::vector<int64_t> out;
