@@ -127,7 +127,7 @@ describe('resolveResumePath', () => {
     const base = makeTempDir('resume');
     const missing = path.join(base, 'missing');
     await expect(resolveResumePath(missing)).rejects.toThrow(
-      `cannot resume from ${missing}: no such file or folder (expected a checkpoint folder (with manifest.json), a checkpoints/ folder or a run directory)`,
+      `cannot resume from ${missing}: no such file or folder (expected a checkpoint folder (with manifest.json), a checkpoints/best or checkpoints/latest file, a checkpoints/ folder or a run directory)`,
     );
     const file = path.join(base, 'file.txt');
     fs.writeFileSync(file, 'x');
