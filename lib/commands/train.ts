@@ -97,7 +97,9 @@ export async function runTrain(configArg: string | undefined, opts: TrainCliOpti
     const r = await trainer.run();
     const { shownPath } = await import('../train/run-setup');
     const where = shownPath(r.runDir, process.cwd());
-    const best = r.best ? `; best ${r.best.metric} ${r.best.value.toPrecision(4)} at ${r.best.checkpoint}` : '';
+    const best =
+      (r.best ? `; best ${r.best.metric} ${r.best.value.toPrecision(4)} at ${r.best.checkpoint}` : '') +
+      (r.sync ? (r.sync.current ? '; remote copy current' : '; remote copy NOT current (see the warnings)') : '');
     if (r.status === 'completed' || r.status === 'already_complete') {
       io.stdout(`done: ${r.step}/${r.totalSteps} steps${best}. Run directory: ${where}\n`);
     } else if (r.status === 'early_stopped') {

@@ -5,6 +5,7 @@
  */
 import type { ConfigError } from './errors';
 import { effectiveScheduler } from './effective';
+import { syncCommandProblem } from './sync-command';
 import type { ProbabilityRampConfig, SchedulerKeys, TrainNativeConfig } from './types';
 
 type ErrorFactory = (path: string, message: string) => ConfigError;
@@ -43,6 +44,15 @@ export function crossCheck(c: TrainNativeConfig, raw: unknown, err: ErrorFactory
   }
   if (c.DIST.LOCAL_RANK >= c.DIST.WORLD_SIZE) {
     throw err('DIST.LOCAL_RANK', `must be less than DIST.WORLD_SIZE (${c.DIST.WORLD_SIZE}), got ${c.DIST.LOCAL_RANK}`);
+  }
+
+  const sync = c.SCHEDULE.CHECKPOINT.SYNC;
+  if (sync.ENABLED === true && sync.COMMAND === undefined) {
+    throw err('SCHEDULE.CHECKPOINT.SYNC.COMMAND', 'missing: required when SCHEDULE.CHECKPOINT.SYNC.ENABLED is true (e.g. rclone sync {run_dir} remote:runs/{run_name})');
+  }
+  if (sync.COMMAND !== undefined) {
+    const problem = syncCommandProblem(sync.COMMAND);
+    if (problem !== null) throw err('SCHEDULE.CHECKPOINT.SYNC.COMMAND', problem);
   }
 
   // Schedulers: the base one, stage 2's and each parameter group's, as they will run.

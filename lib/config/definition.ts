@@ -371,6 +371,15 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
         STEPS: arr('Explicit checkpoint steps.', int('', { min: 0 }), { increasing: true, example: [100, 500, 1000] }),
         KEEP_TOP_N: int('Keep the N best checkpoints by TRAIN.EARLY_STOP.METRIC (validated checkpoints only), besides the KEEP_LAST_N newest.', { default: 1, min: 0 }),
         KEEP_LAST_N: int('Keep the N newest checkpoints.', { default: 2, min: 0 }),
+        SYNC: section("Copy the run directory elsewhere after each checkpoint (seed 000's remote sync): in the background, one copy at a time.", {
+          ENABLED: bool('Run COMMAND after each complete checkpoint; default: true when COMMAND is given.'),
+          COMMAND: str('One command line, split like a shell would but run without one; {run_dir}, {run_name}, {checkpoint_dir}, {checkpoint} and {step} are replaced in each argument.', {
+            nonEmpty: true,
+            example: 'rclone sync {run_dir} b2:my-bucket/runs/{run_name}',
+          }),
+          RETRIES: int('Retries of a failed copy before it is reported as a warning (training goes on).', { default: 3, min: 0 }),
+          RETRY_DELAY_S: num('Seconds before the first retry; each next retry waits twice as long.', { default: 2, min: 0 }),
+        }),
       },
       [
         tripleGroup('INTERVAL'),

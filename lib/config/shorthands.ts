@@ -17,7 +17,8 @@ export type ShorthandFlag =
   | 'accumulation-steps'
   | 'resume-from'
   | 'skip-stage1'
-  | 'output-dir';
+  | 'output-dir'
+  | 'sync-command';
 
 export interface ShorthandSpec {
   /** Flag name without dashes, the key of `loadConfig`'s `flags`. */
@@ -65,6 +66,7 @@ export const SHORTHAND_FLAGS: readonly ShorthandSpec[] = [
   flag('resume-from', 'TRAIN.RESUME_FROM', 'string', 'dir', 'resume from this checkpoint'),
   flag('skip-stage1', 'STAGES.SKIP_STAGE1', 'boolean', '', 'skip stage 1 and go straight to stage 2'),
   flag('output-dir', 'EXPERIMENT.OUTPUT_DIR', 'string', 'dir', 'parent folder of run directories'),
+  flag('sync-command', 'SCHEDULE.CHECKPOINT.SYNC.COMMAND', 'string', 'cmd', 'copy the run directory after each checkpoint, e.g. "rclone sync {run_dir} b2:bucket/runs/{run_name}"'),
 ];
 
 /** Picks the shorthand values out of commander's parsed options object (`cmd.opts()`). */

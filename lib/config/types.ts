@@ -249,6 +249,14 @@ export interface CheckpointScheduleConfig {
   STEPS?: number[];
   KEEP_TOP_N: number; // default 0
   KEEP_LAST_N: number; // default 2
+  SYNC: CheckpointSyncConfig;
+}
+
+export interface CheckpointSyncConfig {
+  ENABLED?: boolean; // default: true when COMMAND is given
+  COMMAND?: string;
+  RETRIES: number; // default 3
+  RETRY_DELAY_S: number; // default 2
 }
 
 export interface ProbabilityRampConfig {

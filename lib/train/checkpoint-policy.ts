@@ -4,6 +4,7 @@
  * fires and at the last step — the weights, the optimizer moments and the LoopState as
  * trainer_state.json. Retention and `best` are the store's (lib/checkpoint/retention.ts).
  */
+import type { CheckpointSync } from './checkpoint-sync';
 import type { CheckpointMetric, CheckpointStore } from '../checkpoint';
 import { EVENT } from '../schedule';
 import type { LoopComponent, LoopContext, StepOutcome } from './loop-parts';
@@ -23,6 +24,8 @@ export class CheckpointPolicy implements LoopComponent {
     private readonly store: CheckpointStore,
     private readonly monitor: Monitored,
     private readonly configHash: string,
+    /** SCHEDULE.CHECKPOINT.SYNC: copies the run directory after each complete checkpoint. */
+    private readonly sync: CheckpointSync | null = null,
   ) {}
 
   /** A checkpoint reads the weights right after its step. */
@@ -54,6 +57,8 @@ export class CheckpointPolicy implements LoopComponent {
     const { info, deleted, best } = await this.store.save({ step, model, optimizer, trainerState: trainerState as unknown as Record<string, unknown>, metric });
     this.lastSaved = step;
     events.emit('checkpoint', { step, name: info.name, dir: info.dir, deleted, best });
+    // After the commit and retention: the copy sees exactly the checkpoints the run keeps.
+    this.sync?.request({ checkpointDir: info.dir, step });
     out.line(`saved checkpoint ${info.name}${deleted.length ? ` (retention removed ${deleted.join(', ')})` : ''}`);
   }
 }

@@ -17,6 +17,7 @@ import { resolve } from 'path';
 import { bestCheckpoint } from '../checkpoint';
 import { EVENT } from '../schedule';
 import { CheckpointPolicy } from './checkpoint-policy';
+import { CheckpointSync, type SyncStatus } from './checkpoint-sync';
 import { newOutcome, type LoopComponent, type LoopContext, type RunEnd, type RunEvents } from './loop-parts';
 import { metricsFromJson, configHash } from './state';
 import { Monitor } from './monitor';
@@ -99,11 +100,45 @@ export class Trainer extends EventEmitter {
     const onCpu = session.device === 'cpu';
     const ctx: LoopContext = { config, schedule, session, state, out: run.console, events, onCpu };
     const hash = configHash(config);
-    const checkpoints = new CheckpointPolicy(ctx, run.store, run.monitor, hash);
+    const sync = this.checkpointSync(run);
+    const checkpoints = new CheckpointPolicy(ctx, run.store, run.monitor, hash, sync);
     if (run.resumeState) checkpoints.lastSaved = run.resumeState.step;
     const guard = new NonFiniteGuard(ctx, () => checkpoints.lastSaved);
     const parts: LoopComponent[] = [guard, new StepLog(ctx, run), new Validation(ctx, run.evalPlan, run, run.monitor.name), new Monitor(ctx), new EpochLog(ctx, run, guard), new Stages(ctx), checkpoints];
+    let syncStatus: SyncStatus | null = null;
+    let result: TrainResult;
+    try {
+      result = await this.steps(run, parts, checkpoints, hash);
+    } finally {
+      // Also after a failure: the checkpoints already written are worth their copy.
+      if (sync) syncStatus = await this.finishSync(run, sync);
+    }
+    return { ...result, sync: syncStatus };
+  }
 
+  /** SCHEDULE.CHECKPOINT.SYNC's copier: attempts become `sync` events, a final failure a warning. */
+  private checkpointSync(run: Run): CheckpointSync | null {
+    return CheckpointSync.fromConfig(run.config, run.location.runDir, {
+      onAttempt: (e) => void this.emit('sync', e),
+      onFailure: (e, attempts) => {
+        const message = `checkpoint sync after step ${e.step} failed ${attempts === 1 ? 'once' : `${attempts} times`} (${e.error ?? 'unknown error'}); training goes on, the next checkpoint tries again`;
+        this.warn(run, message);
+        run.metricsLog.append({ step: e.step, epoch: Math.ceil(e.step / run.schedule.stepsPerEpoch), split: 'warning', message });
+      },
+    });
+  }
+
+  /** The end of a run waits for the copy in progress (Ctrl-C twice in the CLI skips it). */
+  private async finishSync(run: Run, sync: CheckpointSync): Promise<SyncStatus> {
+    const status = await sync.finish();
+    run.console.line(status.current ? `remote copy current${status.syncedStep !== null ? ` (step ${status.syncedStep})` : ''}` : `warning: the remote copy is not current (last copied: ${status.syncedStep === null ? 'none' : `step ${status.syncedStep}`})`);
+    return status;
+  }
+
+  /** The steps of the run, from its begin (restoring a resumed one) to its end. */
+  private async steps(run: Run, parts: LoopComponent[], checkpoints: CheckpointPolicy, hash: string): Promise<TrainResult> {
+    const { config, schedule, session, state } = run;
+    const onCpu = session.device === 'cpu';
     const done = await this.begin(run, hash, checkpoints);
     if (done) return done;
     const pipeline = new StepPipeline({ session, schedule, batchPlan: run.batchPlan, onNonFinite: NonFiniteGuard.sessionMode(config.TRAIN.ON_NONFINITE), readEveryStep: onCpu, readFlags: LOGGED });
@@ -202,6 +237,7 @@ export class Trainer extends EventEmitter {
       best: b?.metric ? { checkpoint: b.name, metric: b.metric.name, value: b.metric.value } : null,
       checkpoints: kept.map((c) => c.name),
       resumedFrom: run.location.resume?.info.name ?? null,
+      sync: null,
     };
   }
 }

@@ -5,6 +5,9 @@
 import type { TrainNativeConfig } from '../config/types';
 import type { ShorthandFlag } from '../config/shorthands';
 import type { ConsoleStream, ProgressMode } from '../logging';
+import type { SyncEvent, SyncStatus } from './checkpoint-sync';
+
+export type { SyncEvent, SyncStatus };
 
 export interface TrainOptions {
   /** A config already loaded with `loadConfig` (wins over configFile / sets / flags). */
@@ -58,6 +61,8 @@ export interface TrainResult {
   checkpoints: string[];
   /** Checkpoint the run resumed from (folder name), or null. */
   resumedFrom: string | null;
+  /** SCHEDULE.CHECKPOINT.SYNC: where the remote copy stands after the last copy finished (null: no sync). */
+  sync: SyncStatus | null;
 }
 
 export interface StartEvent {
@@ -114,6 +119,7 @@ export interface StageEvent {
 
 export interface TrainerEvents {
   start: StartEvent;
+  sync: SyncEvent;
   step: StepEvent;
   validation: ValidationEvent;
   checkpoint: CheckpointEvent;
