@@ -372,7 +372,7 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
         KEEP_TOP_N: int('Keep the N best checkpoints by TRAIN.EARLY_STOP.METRIC (validated checkpoints only), besides the KEEP_LAST_N newest.', { default: 1, min: 0 }),
         KEEP_LAST_N: int('Keep the N newest checkpoints.', { default: 2, min: 0 }),
         SYNC: section("Copy the run directory elsewhere after each checkpoint (seed 000's remote sync): in the background, one copy at a time.", {
-          ENABLED: bool('Run COMMAND after each complete checkpoint; default: true when COMMAND is given.'),
+          ENABLED: bool('Run COMMAND after each complete checkpoint; default: true when COMMAND is given.', { example: false }),
           COMMAND: str('One command line, split like a shell would but run without one; {run_dir}, {run_name}, {checkpoint_dir}, {checkpoint} and {step} are replaced in each argument.', {
             nonEmpty: true,
             example: 'rclone sync {run_dir} b2:my-bucket/runs/{run_name}',

@@ -64,6 +64,7 @@ const MAP: Record<string, string> = {
   ScheduleConfig: 'SCHEDULE',
   ValidationScheduleConfig: 'SCHEDULE.VALIDATION',
   CheckpointScheduleConfig: 'SCHEDULE.CHECKPOINT',
+  CheckpointSyncConfig: 'SCHEDULE.CHECKPOINT.SYNC',
   CheckpointGenerateConfig: 'SCHEDULE.CHECKPOINT.GENERATE',
   ProbabilityRampConfig: 'SCHEDULE.MIXUP.PROB',
   MetaMaskingConfig: 'SCHEDULE.META_MASKING',
