@@ -3,10 +3,10 @@
  * run's own validation data or on PATH, plus a confusion matrix for classification (rows = true
  * class, columns = predicted).
  */
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Evaluation } from '../inference';
 import { CliIO, processIO } from './io';
-import { addModelSourceOptions, asModelCliError, intOption, openModel, type ModelSourceCliOptions } from './model-source';
+import { intOption, modelCommand, withModel, type ModelSourceCliOptions } from './model-source';
 
 export interface EvaluateCliOptions extends ModelSourceCliOptions {
   data?: string;
@@ -34,11 +34,8 @@ export function renderEvaluation(e: Evaluation, where: string, unit: string): st
 
 export async function runEvaluate(source: string, opts: EvaluateCliOptions, io: CliIO): Promise<void> {
   const batchSize = intOption(opts.batchSize, '--batch-size', 1);
-  const model = await openModel(source, opts);
-  try {
-    const e = await model.evaluate(opts.data, { batchSize }).catch((err: unknown) => {
-      throw asModelCliError(err);
-    });
+  await withModel(source, opts, async (model) => {
+    const e = await model.evaluate(opts.data, { batchSize });
     if (opts.json) {
       const doc: Record<string, unknown> = { metrics: e.metrics, count: e.count, checkpoint: model.info.checkpoint };
       if (e.labels) {
@@ -49,21 +46,24 @@ export async function runEvaluate(source: string, opts: EvaluateCliOptions, io: 
     } else {
       io.stdout(renderEvaluation(e, `${opts.data ?? 'validation data'} (checkpoint step ${model.info.step})`, model.info.type === 'gpt' ? 'tokens' : 'samples'));
     }
-  } finally {
-    await model.dispose();
-  }
+  });
 }
 
 export function evaluateCommand(io: CliIO = processIO): Command {
-  const cmd = new Command('evaluate').summary("a checkpoint's metrics and confusion matrix").description(
-    "Scores a trained model on the run's own validation data, or on --data PATH in the training data's format (like DATA.TRAIN_PATH). " +
-      '--json prints {"metrics": {...}, "labels": [...], "confusion_matrix": [[...]]} (rows = true class, columns = predicted).',
+  return modelCommand<EvaluateCliOptions>(
+    {
+      name: 'evaluate',
+      summary: "a checkpoint's metrics and confusion matrix",
+      description:
+        "Scores a trained model on the run's own validation data, or on --data PATH in the training data's format (like DATA.TRAIN_PATH). " +
+        '--json prints {"metrics": {...}, "labels": [...], "confusion_matrix": [[...]]} (rows = true class, columns = predicted).',
+      options: [
+        ['--data <path>', "data to score, in the training data's format (default: the run's validation data)"],
+        ['--json', 'print one JSON document'],
+        ['--batch-size <n>', "samples per native call (default: the run's DATA.BATCH_SIZE)"],
+      ],
+      examples: ['train-native evaluate runs/digits', 'train-native evaluate runs/digits --data test.csv --json'],
+    },
+    (source, opts) => runEvaluate(source, opts, io),
   );
-  addModelSourceOptions(cmd)
-    .option('--data <path>', "data to score, in the training data's format (default: the run's validation data)")
-    .option('--json', 'print one JSON document')
-    .option('--batch-size <n>', 'samples per native call (default: the run\'s DATA.BATCH_SIZE)');
-  cmd.addHelpText('after', ['', 'Examples:', '  $ train-native evaluate runs/digits', '  $ train-native evaluate runs/digits --data test.csv --json'].join('\n'));
-  cmd.action(async (source: string, opts: EvaluateCliOptions) => runEvaluate(source, opts, io));
-  return cmd;
 }

@@ -4,10 +4,10 @@
  * produced (text data). A model trained on token ids takes the prompt as ids separated by spaces
  * or commas, and prints ids.
  */
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { CliError } from './errors';
 import { CliIO, processIO } from './io';
-import { addModelSourceOptions, asModelCliError, intOption, numberOption, openModel, type ModelSourceCliOptions } from './model-source';
+import { intOption, modelCommand, numberOption, withModel, type ModelSourceCliOptions } from './model-source';
 
 export interface GenerateCliOptions extends ModelSourceCliOptions {
   prompt?: string;
@@ -36,37 +36,35 @@ export async function runGenerate(source: string, opts: GenerateCliOptions, io: 
     seed: intOption(opts.seed, '--seed', 0),
     stop: opts.stop,
   };
-  const model = await openModel(source, opts);
-  try {
+  await withModel(source, opts, async (model) => {
     if (model.info.type !== 'gpt') throw new CliError(`generate needs a gpt model; ${source} is MODEL.TYPE ${model.info.type} (use predict)`, 2);
     const text = model.card.data.text;
-    const prompt = text ? opts.prompt : tokenIds(opts.prompt);
-    io.stdout(text ? opts.prompt : (prompt as number[]).join(' '));
-    try {
-      for await (const t of model.generate(prompt, options)) io.stdout(text ? t.text ?? '' : ` ${t.token}`);
-    } catch (err) {
-      throw asModelCliError(err);
-    }
+    const prompt = text ? (opts.prompt as string) : tokenIds(opts.prompt as string);
+    io.stdout(text ? (opts.prompt as string) : (prompt as number[]).join(' '));
+    for await (const t of model.generate(prompt, options)) io.stdout(text ? t.text ?? '' : ` ${t.token}`);
     io.stdout('\n');
-  } finally {
-    await model.dispose();
-  }
+  });
 }
 
 export function generateCommand(io: CliIO = processIO): Command {
-  const cmd = new Command('generate').summary('continue a prompt with a trained gpt model').description(
-    'Prints the prompt and its continuation as it is produced, sampled with a key/value cache. The same --seed gives the same text. ' +
-      'Defaults: --max-new-tokens 200, --temperature 1, no top-k / top-p, a random seed.',
+  return modelCommand<GenerateCliOptions>(
+    {
+      name: 'generate',
+      summary: 'continue a prompt with a trained gpt model',
+      description:
+        'Prints the prompt and its continuation as it is produced, sampled with a key/value cache. The same --seed gives the same text. ' +
+        'Defaults: --max-new-tokens 200, --temperature 1, no top-k / top-p, a random seed.',
+      options: [
+        ['--prompt <text>', 'the text to continue (token ids for a model trained on DATA.SOURCE tokens)'],
+        ['--max-new-tokens <n>', 'tokens to generate (default 200)'],
+        ['--temperature <t>', '0 = greedy (default 1)'],
+        ['--top-k <k>', 'sample among the k most likely tokens (0 = off)'],
+        ['--top-p <p>', 'nucleus sampling: the smallest set of tokens whose probability reaches p (1 = off)'],
+        ['--seed <s>', 'the same seed gives the same text (default: random)'],
+        ['--stop <text...>', 'stop once the output contains this text (included in the output)'],
+      ],
+      examples: ['train-native generate runs/shakespeare --prompt "ROMEO:" --max-new-tokens 300 --seed 1', 'train-native generate runs/shakespeare --prompt "To be" --temperature 0.8 --top-k 40'],
+    },
+    (source, opts) => runGenerate(source, opts, io),
   );
-  addModelSourceOptions(cmd)
-    .option('--prompt <text>', 'the text to continue (token ids for a model trained on DATA.SOURCE tokens)')
-    .option('--max-new-tokens <n>', 'tokens to generate (default 200)')
-    .option('--temperature <t>', '0 = greedy (default 1)')
-    .option('--top-k <k>', 'sample among the k most likely tokens (0 = off)')
-    .option('--top-p <p>', 'nucleus sampling: the smallest set of tokens whose probability reaches p (1 = off)')
-    .option('--seed <s>', 'the same seed gives the same text (default: random)')
-    .option('--stop <text...>', 'stop once the output contains this text (included in the output)');
-  cmd.addHelpText('after', ['', 'Examples:', '  $ train-native generate runs/shakespeare --prompt "ROMEO:" --max-new-tokens 300 --seed 1', '  $ train-native generate runs/shakespeare --prompt "To be" --temperature 0.8 --top-k 40'].join('\n'));
-  cmd.action(async (source: string, opts: GenerateCliOptions) => runGenerate(source, opts, io));
-  return cmd;
 }

@@ -3,7 +3,7 @@
  * --device, opening the model, and turning the ways that fails into exit statuses — 2 for input a
  * person gave wrong (a path, a column, an option), 1 for a run or checkpoint that cannot be used.
  */
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import type { Model } from '../inference';
 import type { DeviceName } from '../native/types';
 import { CliError } from './errors';
@@ -32,6 +32,36 @@ export function asModelCliError(err: unknown): unknown {
   if (code === 'ERR_NATIVE_OOM') return new CliError(err.message, 1);
   if (code === 'ERR_NATIVE_INVALID_ARG') return new CliError(err.message, 2);
   return err;
+}
+
+/** A `predict` / `evaluate` / `generate` command: SOURCE, the shared options, its own, examples. */
+export interface ModelCommandSpec {
+  name: string;
+  summary: string;
+  description: string;
+  options: ReadonlyArray<readonly [flags: string, description: string]>;
+  examples: readonly string[];
+}
+
+export function modelCommand<O extends ModelSourceCliOptions>(spec: ModelCommandSpec, action: (source: string, opts: O) => Promise<void>): Command {
+  const cmd = new Command(spec.name).summary(spec.summary).description(spec.description);
+  addModelSourceOptions(cmd);
+  for (const [flags, description] of spec.options) cmd.option(flags, description);
+  cmd.addHelpText('after', ['', 'Examples:', ...spec.examples.map((e) => `  $ ${e}`)].join('\n'));
+  cmd.action(action);
+  return cmd;
+}
+
+/** Opens the model, runs `use`, disposes the model; errors become exit statuses. */
+export async function withModel(source: string, opts: ModelSourceCliOptions, use: (model: Model) => Promise<void>): Promise<void> {
+  const model = await openModel(source, opts);
+  try {
+    await use(model);
+  } catch (err) {
+    throw asModelCliError(err);
+  } finally {
+    await model.dispose();
+  }
 }
 
 export async function openModel(source: string, opts: ModelSourceCliOptions): Promise<Model> {

@@ -99,6 +99,14 @@ const base = (dir: string, name: string): Record<string, unknown> => ({
       const res = await train({ configFile: writeConfig(dir, configs[key], `${key}.yaml`), cwd: dir });
       runs[key] = res.runDir;
     }
+    // Inputs as .npy files: the test CSV's features in the trained column order, and token rows.
+    const lines = fs.readFileSync(path.join(dir, 'test.csv'), 'utf8').trim().split('\n');
+    const header = lines[0].split(',');
+    const features = Float32Array.from(lines.slice(1).flatMap((l) => FEATURES.map((f) => Number(l.split(',')[header.indexOf(f)]))));
+    fs.writeFileSync(path.join(dir, 'x.npy'), encodeNpy(features, [90, 4]));
+    const vocab = (JSON.parse(fs.readFileSync(path.join(runs.seq, 'assets', 'model.json'), 'utf8')) as { model: { vocabSize: number } }).model.vocabSize;
+    const t = rng(4);
+    fs.writeFileSync(path.join(dir, 'tokens.npy'), encodeNpy(Int32Array.from({ length: 8 * 16 }, () => Math.floor(t() * vocab)), [8, 16]));
   }, 240_000);
 
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -141,7 +149,6 @@ const base = (dir: string, name: string): Record<string, unknown> => ({
       expect(fromArrays.map((p) => p.classId)).toEqual(preds.map((p) => p.classId));
       const acc = preds.filter((p, i) => p.label === lines[i + 1].split(',')[1]).length / 90;
       expect(acc).toBeGreaterThan(0.6);
-      fs.writeFileSync(path.join(dir, 'x.npy'), encodeNpy(features, [90, 4]));
     } finally {
       await m.dispose();
     }
@@ -168,7 +175,8 @@ const base = (dir: string, name: string): Record<string, unknown> => ({
       const tokens = Int32Array.from({ length: 8 * 16 }, () => Math.floor(r() * vocab));
       const preds = (await m.predict({ tokens, shape: [8, 16] })) as ClassPrediction[];
       expect(preds).toHaveLength(8);
-      fs.writeFileSync(path.join(dir, 'tokens.npy'), encodeNpy(tokens, [8, 16]));
+      const fromFile = (await m.predict(path.join(dir, 'tokens.npy'))) as ClassPrediction[];
+      expect(fromFile.map((p) => Array.from(p.probabilities))).toEqual(preds.map((p) => Array.from(p.probabilities)));
     } finally {
       await m.dispose();
     }
