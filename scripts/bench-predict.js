@@ -10,10 +10,12 @@
 //
 // LibTorch setups (--libtorch):
 //   debian  build/Release/train_native.node and Debian's python3 torch (/usr/bin/python3)
-//   pip     build-pip/Release/train_native.node (TRAIN_NATIVE_ADDON) and --pip-python's torch
+//   pip     build-pip/Release/train_native.node and --pip-python's torch
+//   env     the addon TRAIN_NATIVE_ADDON names and the python BENCH_PYTHON names (the device check)
+// --device cuda runs both sides on the GPU (training the two runs stays on the CPU).
 //
-// Usage: node scripts/bench-predict.js [--libtorch debian,pip] [--threads 1,2] [--iters 2000]
-//          [--tokens 200] [--pip-python PATH] [--smoke] [--json FILE]
+// Usage: node scripts/bench-predict.js [--libtorch debian,pip,env] [--threads 1,2] [--iters 2000]
+//          [--tokens 200] [--device cpu|cuda] [--pip-python PATH] [--smoke] [--json FILE]
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -29,7 +31,8 @@ const CHILD = path.join(ROOT, 'scripts', 'bench', 'predict-child.js');
 const REFERENCE = path.join(ROOT, 'scripts', 'bench', 'predict_reference.py');
 
 const o = C.cliOptions();
-const setups = o.list('libtorch', 'debian', ['debian', 'pip']);
+const setups = o.list('libtorch', 'debian', ['debian', 'pip', 'env']);
+const device = o.list('device', 'cpu', ['cpu', 'cuda'])[0];
 const threads = o.list('threads', '1').map(Number);
 const smoke = o.flag('smoke');
 const iters = o.int('iters', smoke ? 100 : 2000);
@@ -41,12 +44,13 @@ o.rejectUnknown();
 const SETUP = {
   debian: { addon: path.join(ROOT, 'build', 'Release', 'train_native.node'), python: '/usr/bin/python3' },
   pip: { addon: path.join(ROOT, 'build-pip', 'Release', 'train_native.node'), python: pipPython },
+  env: { addon: process.env.TRAIN_NATIVE_ADDON || '', python: process.env.BENCH_PYTHON || '/usr/bin/python3' },
 };
 
 function train(dir, name, config) {
   const file = path.join(dir, `${name}.yaml`);
   fs.writeFileSync(file, yaml.dump(config));
-  const r = spawnSync(process.execPath, [CLI, 'train', file, '--progress', 'none'], { cwd: dir, encoding: 'utf8', env: { ...process.env, TRAIN_NATIVE_ADDON: SETUP.debian.addon } });
+  const r = spawnSync(process.execPath, [CLI, 'train', file, '--progress', 'none', '--set', 'TRAIN.DEVICE=cpu'], { cwd: dir, encoding: 'utf8', env: { ...process.env, TRAIN_NATIVE_ADDON: SETUP[setups[0]].addon } });
   if (r.status !== 0) throw new Error(`training ${name} failed: ${r.stderr}`);
   return path.join(dir, 'runs', name);
 }
@@ -88,11 +92,11 @@ async function main() {
       const s = SETUP[setup];
       if (!fs.existsSync(s.addon)) throw new Error(`${setup}: no addon at ${s.addon} (pip: TRAIN_NATIVE_BUILD_DIR=build-pip node dist/cli.js build --libtorch <torch dir>)`);
       for (const t of threads) {
-        const args = [runs.mlp, runs.gpt, String(t), String(iters), String(tokens)];
+        const args = [runs.mlp, runs.gpt, String(t), String(iters), String(tokens), device];
         const native = await C.runJson(process.execPath, [CHILD, ...args], { env: { TRAIN_NATIVE_ADDON: s.addon } });
         const torchRef = await C.runJson(s.python, [REFERENCE, ...args]);
         results.push({ setup, threads: t, native, torch: torchRef });
-        const label = `${setup} (torch ${torchRef.torch}), ${t} thread${t > 1 ? 's' : ''}`;
+        const label = `${setup} (torch ${torchRef.torch}), ${device}, ${t} thread${t > 1 ? 's' : ''}`;
         rows.push(
           { setup: label, measure: 'MLP batch-1 latency p50', 'train-native': `${fmt(native.batch1P50Ms * 1000)} µs`, 'PyTorch eager': `${fmt(torchRef.batch1P50Ms * 1000)} µs`, 'train-native vs PyTorch': `${(torchRef.batch1P50Ms / native.batch1P50Ms).toFixed(2)}×` },
           { setup: label, measure: 'MLP batch-1 latency p99', 'train-native': `${fmt(native.batch1P99Ms * 1000)} µs`, 'PyTorch eager': `${fmt(torchRef.batch1P99Ms * 1000)} µs`, 'train-native vs PyTorch': `${(torchRef.batch1P99Ms / native.batch1P99Ms).toFixed(2)}×` },

@@ -6,7 +6,9 @@
 #      allocator stats) and the rest as on CPU (numerics against PyTorch, chunked attention, OOM);
 #   4. chunked attention on the GPU (attentionBench: time and allocator peak, chunk vs full);
 #   5. per-step time against a plain PyTorch loop on the same GPU (scripts/bench-step.js with
-#      BENCH_DEVICE=cuda), printed as one table.
+#      BENCH_DEVICE=cuda), printed as one table;
+#   6. serving on the GPU: predict latency / throughput and gpt tokens/s with the key/value cache
+#      against PyTorch eager (scripts/bench-predict.js --device cuda).
 #
 # Usage:
 #   bash scripts/device-check.sh --node /path/to/node          a GPU machine (no Node there: carry one)
@@ -47,7 +49,8 @@ node dist/cli.js doctor
 step "3. native tests ($mode)"
 [ "$mode" = cuda ] && export TRAIN_NATIVE_TEST_CUDA=1
 TRAIN_NATIVE_REFERENCE_PYTHON="$PY" npx jest tests/native/trainer.test.ts tests/native/session.test.ts \
-  tests/native/attention.test.ts tests/native/torch-reference.test.ts tests/native/optimizer-reference.test.ts
+  tests/native/attention.test.ts tests/native/torch-reference.test.ts tests/native/optimizer-reference.test.ts \
+  tests/native/inference.test.ts
 
 step "4. chunked attention on $mode (4096 tokens, 4 heads, head dim 64)"
 node -e '
@@ -65,6 +68,9 @@ node -e '
 
 step "5. per-step time against a PyTorch loop on the same $mode"
 BENCH_DEVICE="$mode" BENCH_PYTHON="$PY" node scripts/bench-step.js --models mlp,transformer --rounds "${DEVICE_CHECK_ROUNDS:-3}" --threads 1
+
+step "6. serving on $mode: predict and generate against PyTorch eager"
+BENCH_PYTHON="$PY" node scripts/bench-predict.js --libtorch env --device "$mode" --threads 1 --iters 500 --tokens 200
 
 echo
 echo "== device check done in $((SECONDS - started)) s"

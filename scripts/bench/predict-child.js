@@ -6,13 +6,13 @@ const { loadModel } = require('../..');
 const C = require('./common');
 
 async function main() {
-  const [mlpRun, gptRun, threadsArg, itersArg, tokensArg] = process.argv.slice(2);
+  const [mlpRun, gptRun, threadsArg, itersArg, tokensArg, device = 'cpu'] = process.argv.slice(2);
   const threads = Number(threadsArg);
   const iters = Number(itersArg);
   const newTokens = Number(tokensArg);
-  const out = { threads };
+  const out = { threads, device };
 
-  const mlp = await loadModel(mlpRun, { device: 'cpu', threads });
+  const mlp = await loadModel(mlpRun, { device, threads });
   const dim = mlp.card.model.inputDim;
   const one = C.randFloats(dim, 1);
   for (let i = 0; i < 200; i++) await mlp.predict({ features: one, shape: [1, dim] });
@@ -36,7 +36,7 @@ async function main() {
   out.batch1024RowsPerS = 1024 / C.median(per);
   await mlp.dispose();
 
-  const gpt = await loadModel(gptRun, { device: 'cpu', threads });
+  const gpt = await loadModel(gptRun, { device, threads });
   const prompt = 'ROMEO: ';
   const runOnce = async (n, seed) => {
     const t0 = process.hrtime.bigint();

@@ -282,6 +282,30 @@ const base = (dir: string, name: string): Record<string, unknown> => ({
     });
   });
 
+  // The device check (scripts/device-check.sh) sets TRAIN_NATIVE_TEST_CUDA=1 on a GPU machine.
+  (process.env.TRAIN_NATIVE_TEST_CUDA === '1' ? it : it.skip)('CUDA: predictions and greedy generation equal the CPU ones', async () => {
+    for (const key of ['csv', 'seq'] as const) {
+      const input = path.join(dir, key === 'csv' ? 'x.npy' : 'tokens.npy');
+      const [cpu, gpu] = await Promise.all([loadModel(runs[key], { device: 'cpu' }), loadModel(runs[key], { device: 'cuda' })]);
+      try {
+        expect(gpu.info.device).toMatch(/^cuda/);
+        const a = (await cpu.predict(input)).flatMap((p) => Array.from('probabilities' in p ? p.probabilities : p.values));
+        const b = (await gpu.predict(input)).flatMap((p) => Array.from('probabilities' in p ? p.probabilities : p.values));
+        expect(maxAbsDiff(a, b)).toBeLessThan(1e-4);
+      } finally {
+        await Promise.all([cpu.dispose(), gpu.dispose()]);
+      }
+    }
+    const tokensOn = async (device: 'cpu' | 'cuda'): Promise<number[]> => {
+      const m = await loadModel(runs.gpt, { device });
+      const out: number[] = [];
+      for await (const g of m.generate('the quick', { maxNewTokens: 30, temperature: 0 })) out.push(g.token);
+      await m.dispose();
+      return out;
+    };
+    expect(await tokensOn('cuda')).toEqual(await tokensOn('cpu'));
+  });
+
   it('CLI: predict (CSV to stdout, .jsonl, .npy), evaluate --json, generate, --resume-from checkpoints/best', () => {
     const p = trainCli(['predict', runs.csv, '--input', path.join(dir, 'test.csv')]);
     expect(p.stderr).toBe('');
