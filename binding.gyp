@@ -16,6 +16,7 @@
         "native/core/optimizer.cc",
         "native/core/session.cc",
         "native/core/inference.cc",
+        "native/core/torchscript.cc",
         "native/core/task_thread.cc",
         "native/core/info.cc"
       ],

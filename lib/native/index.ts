@@ -28,7 +28,8 @@ function checkInt(v: number | undefined, name: string, min: number): void {
 export function validateSessionOptions(o: NativeSessionOptions): void {
   const m = o.model;
   if (!m || typeof m !== 'object') throw new NativeOptionError('model is required');
-  if (!['mlp', 'transformer', 'gpt'].includes(m.type)) throw new NativeOptionError(`model.type must be mlp, transformer or gpt (got ${String(m.type)})`);
+  if (!['mlp', 'transformer', 'gpt', 'torchscript'].includes(m.type)) throw new NativeOptionError(`model.type must be mlp, transformer, gpt or torchscript (got ${String(m.type)})`);
+  if (m.type === 'torchscript' && (typeof m.scriptPath !== 'string' || m.scriptPath === '')) throw new NativeOptionError('model.scriptPath is required for a torchscript model');
   for (const k of ['inputDim', 'numClasses', 'outputDim', 'vocabSize', 'dModel', 'numHeads', 'tokenLimit'] as const) checkInt(m[k], `model.${k}`, 1);
   for (const k of ['numLayers', 'ffDim', 'attentionChunkSize', 'metaDim'] as const) checkInt(m[k], `model.${k}`, 0);
   if (m.dModel !== undefined && m.numHeads !== undefined && m.dModel % m.numHeads !== 0)
@@ -93,6 +94,7 @@ function wrap(t: NativeSessionHandle, device: string): NativeSession {
     predict: (batch) => withCallerStack(() => t.predict(batch)),
     beginGeneration: (prompt, opts) => withCallerStack(() => t.beginGeneration(prompt, opts)),
     generate: (count) => withCallerStack(() => t.generate(count)),
+    exportTorchScript: (path) => withCallerStack(() => t.exportTorchScript(path)),
     getState: (prefix) => withCallerStack(() => t.getState(prefix)),
     getGradients: (prefix) => withCallerStack(() => t.getGradients(prefix)),
     setState: (entries, opts) => withCallerStack(() => t.setState(entries, opts)),

@@ -5,7 +5,7 @@
  * these types. Shapes are implied: every batch array is row-major with `batchSize` rows.
  */
 
-export type ModelTypeName = 'mlp' | 'transformer' | 'gpt';
+export type ModelTypeName = 'mlp' | 'transformer' | 'gpt' | 'torchscript';
 export type DeviceName = 'cpu' | 'cuda' | 'auto';
 export type PrecisionName = 'fp32' | 'bf16';
 
@@ -41,6 +41,14 @@ export interface NativeModelOptions {
   maskedTokenHead?: boolean;
   /** transformer: key positions holding this token id are ignored by attention and pooling. */
   padTokenId?: number;
+  /** torchscript: the module file (torch.jit.script(m).save / torch.jit.trace). */
+  scriptPath?: string;
+  /** torchscript: what forward takes (default features). */
+  input?: 'features' | 'tokens';
+  /** torchscript: 'auto' = cross-entropy / MSE by task; 'model' = forward(inputs, targets) returns the loss. */
+  loss?: 'auto' | 'model';
+  /** torchscript features: the per-sample shape forward takes (e.g. [1, 8, 8]); default flat. */
+  inputShape?: number[];
 }
 
 export interface NativeOptimizerOptions {
@@ -180,7 +188,8 @@ export interface StepResult {
 }
 
 export interface EvalResult {
-  kind: 'classification' | 'regression' | 'tokens';
+  /** 'loss': a torchscript module with MODEL.LOSS model (only the loss is known) */
+  kind: 'classification' | 'regression' | 'tokens' | 'loss';
   /** lossSum / count */
   loss: number;
   lossSum: number;
@@ -354,6 +363,8 @@ export interface NativeSession {
   beginGeneration(prompt: Int32Array, opts?: SampleOptions): Promise<void>;
   /** gpt: the next `count` sampled tokens of the generation begun last. */
   generate(count: number): Promise<Int32Array>;
+  /** torchscript models: writes the module with the current weights (loadable by torch.jit.load). */
+  exportTorchScript(path: string): Promise<void>;
   getState(prefix?: string): Promise<TensorEntry[]>;
   /** The gradients the last step left (after clipping), by parameter name; frozen parameters have none. */
   getGradients(prefix?: string): Promise<TensorEntry[]>;

@@ -93,6 +93,7 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
   Napi::Value Predict(const Napi::CallbackInfo& info);
   Napi::Value BeginGeneration(const Napi::CallbackInfo& info);
   Napi::Value Generate(const Napi::CallbackInfo& info);
+  Napi::Value ExportTorchScript(const Napi::CallbackInfo& info);
   Napi::Value GetState(const Napi::CallbackInfo& info);
   Napi::Value GetGradients(const Napi::CallbackInfo& info);
   Napi::Value SetState(const Napi::CallbackInfo& info);

@@ -81,6 +81,7 @@ Napi::Function NativeSession::Define(Napi::Env env) {
                          InstanceMethod<&NativeSession::Predict>("predict"),
                          InstanceMethod<&NativeSession::BeginGeneration>("beginGeneration"),
                          InstanceMethod<&NativeSession::Generate>("generate"),
+                         InstanceMethod<&NativeSession::ExportTorchScript>("exportTorchScript"),
                          InstanceMethod<&NativeSession::GetState>("getState"),
                          InstanceMethod<&NativeSession::GetGradients>("getGradients"),
                          InstanceMethod<&NativeSession::SetState>("setState"),
@@ -249,6 +250,15 @@ Napi::Value NativeSession::Generate(const Napi::CallbackInfo& info) {
     auto res = std::make_shared<std::vector<int64_t>>();
     return enqueue(env, [count, res](tn::Session& s) { *res = s.generate(count); },
                    [res](Napi::Env e) { return packTokens(e, *res); });
+  });
+}
+
+Napi::Value NativeSession::ExportTorchScript(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return rejectOrRun(env, [&]() -> Napi::Value {
+    if (!info[0].IsString()) throw makeError(env, "ERR_NATIVE_INVALID_ARG", "exportTorchScript(path): path must be a string");
+    auto path = info[0].As<Napi::String>().Utf8Value();
+    return enqueue(env, [path](tn::Session& s) { s.exportTorchScript(path); }, undef);
   });
 }
 

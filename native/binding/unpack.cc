@@ -128,6 +128,19 @@ tn::SessionOptions unpackOptions(const Napi::Value& v) {
   s.metaDim = integer(m, "metaDim", 0, mp);
   s.maskedTokenHead = boolean(m, "maskedTokenHead", true, mp);
   s.padTokenId = integer(m, "padTokenId", -1, mp);
+  s.scriptPath = str(m, "scriptPath", "", mp);
+  s.input = str(m, "input", s.input, mp);
+  s.loss = str(m, "loss", s.loss, mp);
+  if (has(m, "inputShape")) {
+    auto arr = m.Get("inputShape");
+    if (!arr.IsArray()) bad(mp + ".inputShape", "must be an array of integers");
+    auto a = arr.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      auto e = a.Get(i);
+      if (!e.IsNumber() || e.As<Napi::Number>().Int64Value() < 1) bad(mp + ".inputShape[" + std::to_string(i) + "]", "must be a positive integer");
+      s.inputShape.push_back(e.As<Napi::Number>().Int64Value());
+    }
+  }
 
   if (has(root, "optimizer")) {
     auto op = asObject(root.Get("optimizer"), "options.optimizer");

@@ -27,7 +27,7 @@ struct NativeError : std::runtime_error {
 [[noreturn]] void invalidArg(const std::string& msg);
 
 struct ModelSpec {
-  std::string type = "mlp";            // mlp | transformer | gpt
+  std::string type = "mlp";            // mlp | transformer | gpt | torchscript
   std::string task = "classification"; // classification | regression (gpt: language modelling)
   int64_t inputDim = 0;                // mlp
   int64_t numClasses = 0;              // classification
@@ -46,6 +46,11 @@ struct ModelSpec {
   int64_t metaDim = 0;                 // transformer: metadata floats per sample (0 = none)
   bool maskedTokenHead = true;         // transformer: build the stage-1 masked-token head
   int64_t padTokenId = -1;             // transformer: keys with this id are ignored (-1 = none)
+  // torchscript: a module saved by torch.jit.script / trace, trained on its state_dict names.
+  std::string scriptPath;
+  std::string input = "features";      // torchscript: features | tokens
+  std::string loss = "auto";           // torchscript: auto (cross-entropy / MSE by task) | model (forward(x, y) returns the loss)
+  std::vector<int64_t> inputShape;     // torchscript features: per-sample shape ([] = flat [inputDim])
 };
 
 struct OptimSpec {
@@ -259,6 +264,8 @@ class Session {
   std::vector<ParamInfo> parameters();
   MemoryStats memoryStats();
   void emptyCache();
+  // torchscript: writes the module with the current weights (torch.jit.load reads it).
+  void exportTorchScript(const std::string& path);
   std::vector<uint8_t> getRngState();
   void setRngState(const std::vector<uint8_t>& state);
   void clearHalt();

@@ -49,7 +49,7 @@ torch::Tensor chunkedAttention(const torch::Tensor& q, const torch::Tensor& k, c
 
 // What a model hands the trainer: predictions and the matching target, loss computed outside.
 struct Prediction {
-  std::string kind;      // classification | regression | tokens
+  std::string kind;      // classification | regression | tokens | loss (a module that computes its own loss)
   torch::Tensor out;     // [B, C] | [B, O] | [B, N, V]
   torch::Tensor target;  // [B] long | [B, O] float | [B, N] long (-100 = ignore)
 };
@@ -79,6 +79,10 @@ struct Model : torch::nn::Module {
 };
 
 std::shared_ptr<Model> buildModel(const ModelSpec& spec);
+// torchscript models (torchscript.cc): the module loaded from spec.scriptPath.
+std::shared_ptr<Model> loadTorchScriptModel(const ModelSpec& spec);
+// The loaded module of a torchscript model with the current weights, saved to `path`.
+void saveTorchScriptModel(Model& model, const std::string& path);
 
 // ---- optimizer (own AdamW / SGD, torch.optim formulas, named groups) ----
 // One parameter. While the parameter is in a bucket (see Optimizer), `param`'s storage and the

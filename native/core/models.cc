@@ -242,8 +242,12 @@ void checkSpec(const ModelSpec& s) {
                  std::to_string(s.dModel) + ")");
     if (s.attentionChunkSize < 0) invalidArg("model.attentionChunkSize must be >= 0");
     if (s.metaDim < 0) invalidArg("model.metaDim must be >= 0");
+  } else if (s.type == "torchscript") {
+    if (s.scriptPath.empty()) invalidArg("model.scriptPath is required for a torchscript model");
+    if (s.input != "features" && s.input != "tokens") invalidArg("model.input must be 'features' or 'tokens'");
+    if (s.loss != "auto" && s.loss != "model") invalidArg("model.loss must be 'auto' or 'model'");
   } else {
-    invalidArg("model.type must be 'mlp', 'transformer' or 'gpt' (got '" + s.type + "')");
+    invalidArg("model.type must be 'mlp', 'transformer', 'gpt' or 'torchscript' (got '" + s.type + "')");
   }
   if (s.type != "gpt") {
     if (s.task == "classification") pos(s.numClasses, "numClasses");
@@ -258,6 +262,7 @@ std::shared_ptr<Model> buildModel(const ModelSpec& spec) {
   checkSpec(spec);
   if (spec.type == "mlp") return std::make_shared<MlpModel>(spec);
   if (spec.type == "transformer") return std::make_shared<TransformerModel>(spec);
+  if (spec.type == "torchscript") return loadTorchScriptModel(spec);
   return std::make_shared<GptModel>(spec);
 }
 

@@ -117,6 +117,9 @@ void expectShape(const HostArray& a, const std::vector<int64_t>& want, const cha
 
 }  // namespace
 
+// Models whose batches carry feature rows (the rest take token sequences).
+static bool takesFeatures(const ModelSpec& s) { return s.type == "mlp" || (s.type == "torchscript" && s.input == "features"); }
+
 DeviceBatch prepare(const HostBatch& h, const SessionOptions& o, const torch::Device& dev) {
   const auto& s = o.model;
   DeviceBatch b;
@@ -129,8 +132,8 @@ DeviceBatch prepare(const HostBatch& h, const SessionOptions& o, const torch::De
   if (h.objective == "masked_tokens" && s.type != "transformer")
     invalidArg("objective 'masked_tokens' needs a transformer model");
   const bool supervised = s.type != "gpt" && h.objective == "supervised";
-  if (s.type == "mlp") {
-    if (!h.features) invalidArg("mlp batches need `features` (Float32Array of batchSize * inputDim)");
+  if (takesFeatures(s)) {
+    if (!h.features) invalidArg(s.type + " batches need `features` (Float32Array of batchSize * inputDim)");
     if (h.features->type != ElemType::F32) invalidArg("batch.features must be a Float32Array");
     expectShape(*h.features, {B, s.inputDim}, "batch.features");
     b.features = upload(*h.features, torch::kFloat, dev);
@@ -218,8 +221,8 @@ DeviceBatch prepareIndexed(const HostBatch& h, const SessionOptions& o, const to
   b.meta = pick(d.meta);
   const bool supervised = s.type != "gpt" && h.objective == "supervised";
   if (supervised) b.labels = pick(d.labels);
-  if (s.type == "mlp" && !b.features.defined()) invalidArg("split '" + h.split + "' has no features for the mlp");
-  if (s.type != "mlp" && !b.tokens.defined()) invalidArg("split '" + h.split + "' has no tokens for the " + s.type);
+  if (takesFeatures(s) && !b.features.defined()) invalidArg("split '" + h.split + "' has no features for the " + s.type);
+  if (!takesFeatures(s) && !b.tokens.defined()) invalidArg("split '" + h.split + "' has no tokens for the " + s.type);
   if (h.mixupMembers || h.mixupPartners) {
     if (!h.mixupMembers || !h.mixupPartners || h.mixupMembers->numel() != h.mixupPartners->numel())
       invalidArg("batch.mixup needs members and partners of the same length");
@@ -270,7 +273,7 @@ DeviceData uploadData(const HostData& h, const SessionOptions& o, const torch::D
   if (h.features) {
     if (h.features->type != ElemType::F32) invalidArg("data.features must be a Float32Array");
     rowsOf(*h.features, "features");
-    if (s.type == "mlp") expectShape(*h.features, {n, s.inputDim}, "data.features");
+    if (takesFeatures(s)) expectShape(*h.features, {n, s.inputDim}, "data.features");
     d.features = upload(*h.features, torch::kFloat, dev, true);
   }
   if (h.tokens) {
@@ -309,6 +312,7 @@ torch::Tensor lossOf(const Prediction& p) {
   if (!p.target.defined())
     invalidArg(p.kind == "tokens" ? "this batch needs `targets`" : "this batch needs `labels`");
   auto out = p.out.to(torch::kFloat);
+  if (p.kind == "loss") return out;  // the module computed it (MODEL.LOSS model)
   if (p.kind == "classification") return torch::nn::functional::cross_entropy(out, p.target);
   if (p.kind == "regression") return torch::mse_loss(out, p.target);
   auto flat = out.reshape({-1, out.size(-1)});
@@ -524,7 +528,11 @@ EvalResult Session::evaluate(const HostBatch& h, bool confusion) {
     auto out = p.out.to(torch::kFloat);
     EvalResult r;
     r.kind = p.kind;
-    if (p.kind == "classification") {
+    if (p.kind == "loss") {
+      // The module's mean loss over the batch: summed per sample like the others.
+      r.count = b.batchSize;
+      r.lossSum = out.item<double>() * static_cast<double>(b.batchSize);
+    } else if (p.kind == "classification") {
       auto opts = torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum);
       r.lossSum = torch::nn::functional::cross_entropy(out, p.target, opts).item<double>();
       auto predicted = out.argmax(-1);
@@ -556,6 +564,15 @@ EvalResult Session::evaluate(const HostBatch& h, bool confusion) {
     }
     r.loss = r.count > 0 ? r.lossSum / static_cast<double>(r.count) : 0.0;
     return r;
+  });
+}
+
+void Session::exportTorchScript(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  guarded([&] {
+    saveTorchScriptModel(*im.model, path);
+    return 0;
   });
 }
 
