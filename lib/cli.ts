@@ -25,6 +25,7 @@ import { buildCommand } from './commands/build';
 import { predictCommand } from './commands/predict';
 import { evaluateCommand } from './commands/evaluate';
 import { generateCommand } from './commands/generate';
+import { exportCommand } from './commands/export';
 
 function packageVersion(): string {
   try {
@@ -55,6 +56,7 @@ export function buildProgram(io: CliIO = processIO, state: RunState = { exitCode
   program.addCommand(inherit(program, predictCommand(io)));
   program.addCommand(inherit(program, evaluateCommand(io)));
   program.addCommand(inherit(program, generateCommand(io)));
+  program.addCommand(inherit(program, exportCommand(io)));
   program.addCommand(inherit(program, plotCommand(io)));
   program.addCommand(inherit(program, doctorCommand(io, state)));
   program.addCommand(inherit(program, buildCommand(io, state)));

@@ -2,8 +2,8 @@
 
 One self-contained file, shipped with the train-native npm package (``python/train_native_torch.py``).
 It needs only ``torch`` (plus ``safetensors`` if installed; a small reader of its own is used
-otherwise). It rebuilds the three built-in architectures (``mlp``, ``transformer``, ``gpt``) from a
-run directory's model card (``assets/model.json``, written next to ``config.yaml`` at training time:
+otherwise). It rebuilds the three built-in architectures (``mlp``, ``transformer``, ``gpt``) — or loads a
+``torchscript`` run's own module from ``assets/model.pt`` — from a run directory's model card (``assets/model.json``, written next to ``config.yaml`` at training time:
 the model settings of config.yaml with every size the data revealed filled in) and loads a
 checkpoint's ``model.safetensors`` into them under the same parameter names. From there the model
 goes wherever PyTorch goes (ONNX, TorchScript, Hugging Face, your own serving code)::
@@ -237,9 +237,16 @@ class GPT(nn.Module):
         return self.lm_head(self.encoder(tokens, None, caches, start))
 
 
-def build_model(card):
+def build_model(card, run_dir=None):
+    """The architecture with fresh weights; a torchscript run's module comes from its run directory."""
     m = card["model"]
     kind = m["type"]
+    if kind == "torchscript":
+        if run_dir is None:
+            raise ValueError("a torchscript model is loaded from its run directory: build_model(card, run_dir)")
+        module = torch.jit.load(os.path.join(run_dir, m["scriptPath"]), map_location="cpu")
+        module.task = m["task"]
+        return module
     if kind == "mlp":
         return MLP(m)
     if kind == "transformer":
@@ -253,7 +260,7 @@ def load(source, checkpoint="best", map_location="cpu"):
     """(model in eval mode, card) from a run directory, a checkpoint folder or a checkpoints/best file."""
     run_dir, ckpt = resolve_source(source, checkpoint)
     card = load_card(run_dir)
-    model = build_model(card)
+    model = build_model(card, run_dir)
     state = read_safetensors(os.path.join(ckpt, "model.safetensors"))
     model.load_state_dict(state, strict=True)
     return model.to(map_location).eval(), card
@@ -267,6 +274,9 @@ def predict(model, inputs, meta=None):
     features [B, D]; transformer takes integer tokens [B, N] (and metadata [B, M])."""
     if isinstance(model, GPT):
         raise TypeError("gpt models generate; use generate()")
+    if isinstance(model, torch.jit.ScriptModule):
+        out = model(inputs)
+        return torch.softmax(out.float(), -1) if model.task == "classification" else out.float()
     out = model(inputs) if isinstance(model, MLP) else model(inputs.long(), meta)
     return torch.softmax(out.float(), -1) if model.task == "classification" else out.float()
 

@@ -33,6 +33,9 @@ export function crossCheck(c: TrainNativeConfig, raw: unknown, err: ErrorFactory
   if (FILE_SOURCES.includes(c.DATA.SOURCE) && c.DATA.TRAIN_PATH === undefined) {
     throw err('DATA.TRAIN_PATH', `missing: required when DATA.SOURCE is '${c.DATA.SOURCE}'`);
   }
+  if (c.MODEL.TYPE === 'torchscript' && c.MODEL.PATH === undefined) {
+    throw err('MODEL.PATH', "missing: MODEL.TYPE torchscript trains the module in this file (write it with torch.jit.script(model).save('model.pt'))");
+  }
   if (c.MODEL.D_MODEL % c.MODEL.NUM_HEADS !== 0) {
     throw err('MODEL.NUM_HEADS', `must divide MODEL.D_MODEL (${c.MODEL.D_MODEL}), got ${c.MODEL.NUM_HEADS}`);
   }

@@ -213,7 +213,10 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
   ),
 
   MODEL: section('Model architecture.', {
-    TYPE: oneOf('Architecture.', ['mlp', 'transformer', 'gpt'], { default: 'mlp', noun: 'model type' }),
+    TYPE: oneOf('Architecture: a built-in one, or torchscript (your module, MODEL.PATH).', ['mlp', 'transformer', 'gpt', 'torchscript'], { default: 'mlp', noun: 'model type' }),
+    PATH: str('torchscript: the module file (torch.jit.script(model).save(PATH) or torch.jit.trace); relative to the working directory.', { nonEmpty: true, example: 'examples/cnn/cnn.pt' }),
+    INPUT: oneOf('torchscript: what forward takes: features (npy of any rank: [B, ...]) or tokens ([B, N] int64).', ['features', 'tokens'], { default: 'features', noun: 'input' }),
+    LOSS: oneOf('torchscript: auto (cross-entropy / MSE by MODEL.TASK on the output) or model (forward(inputs, targets) returns the loss).', ['auto', 'model'], { default: 'auto', noun: 'loss' }),
     TASK: oneOf('Prediction task (gpt ignores it: language modelling).', ['classification', 'regression'], {
       default: 'classification',
       noun: 'task',

@@ -71,11 +71,14 @@ export interface DataConfig {
   BLOCK_SIZE?: number;
 }
 
-export type ModelType = 'mlp' | 'transformer' | 'gpt';
+export type ModelType = 'mlp' | 'transformer' | 'gpt' | 'torchscript';
 export type ModelTask = 'classification' | 'regression';
 
 export interface ModelConfig {
   TYPE: ModelType; // default 'mlp'
+  PATH?: string; // torchscript: the module file
+  INPUT: 'features' | 'tokens'; // torchscript, default 'features'
+  LOSS: 'auto' | 'model'; // torchscript, default 'auto'
   TASK: ModelTask; // default 'classification' (gpt ignores it: language modelling)
   INPUT_DIM?: number; // mlp: inferred from data when absent
   NUM_CLASSES?: number; // classification: inferred from data when absent

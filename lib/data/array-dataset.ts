@@ -22,6 +22,8 @@ export interface DatasetArrays {
   classNames?: readonly string[];
   /** csv: the feature columns' names, in feature order */
   featureNames?: readonly string[];
+  /** npy features: one sample's shape before flattening (e.g. [1, 8, 8]) */
+  sampleShape?: readonly number[];
   /** Fixed vocabulary (synthetic generators, text = 256); otherwise max token id + 1. */
   vocabSize?: number;
   metaComponents: readonly MetaComponent[];
@@ -55,6 +57,7 @@ export class ArrayDataset implements Dataset {
   readonly numClasses?: number;
   readonly classNames?: readonly string[];
   readonly featureNames?: readonly string[];
+  readonly sampleShape?: readonly number[];
   readonly outputDim?: number;
   readonly vocabSize?: number;
   readonly metaComponents: readonly MetaComponent[];
@@ -84,6 +87,7 @@ export class ArrayDataset implements Dataset {
     this.metaComponents = a.metaComponents;
     this.hasGroups = a.groups !== undefined;
     this.featureNames = a.featureNames;
+    this.sampleShape = a.sampleShape;
     if (a.labelKind === 'class') {
       this.numClasses = a.numClasses ?? maxPlusOne(a.labels as Int32Array);
       this.classNames = a.classNames;

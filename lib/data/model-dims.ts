@@ -22,6 +22,8 @@ export interface ModelDims {
   metaDim: number;
   /** transformer / gpt: tokens per sample */
   seqLen?: number;
+  /** torchscript features: one sample's shape (forward gets [B, ...inputShape]) */
+  inputShape?: number[];
 }
 
 const LABEL_WORDS = { class: 'class labels', regression: 'regression targets', none: 'no labels' } as const;
@@ -31,7 +33,7 @@ export function inferModelDims(config: TrainNativeConfig, train: Dataset, val: D
   const source = config.DATA.SOURCE;
   const dims: ModelDims = { metaDim: train.metaDim };
 
-  if (m.TYPE === 'mlp') {
+  if (m.TYPE === 'mlp' || (m.TYPE === 'torchscript' && m.INPUT === 'features')) {
     if (train.kind !== 'features') {
       throw new ConfigError(`mlp needs feature vectors but DATA.SOURCE ${source} gives token sequences; use MODEL.TYPE transformer (classifier) or gpt (language model)`, 'MODEL.TYPE');
     }
@@ -39,6 +41,7 @@ export function inferModelDims(config: TrainNativeConfig, train: Dataset, val: D
       throw new DataError('MODEL.INPUT_DIM', `is ${m.INPUT_DIM} but the data has ${train.width} features per sample`);
     }
     dims.inputDim = m.INPUT_DIM ?? train.width;
+    if (m.TYPE === 'torchscript' && train.sampleShape && train.sampleShape.length > 1) dims.inputShape = [...train.sampleShape];
   } else {
     if (train.kind !== 'tokens') {
       throw new ConfigError(`${m.TYPE} needs token sequences but DATA.SOURCE ${source} gives feature vectors; use MODEL.TYPE mlp, or a token source (npy with integer ids, tokens, text, synthetic:sequence, synthetic:language)`, 'MODEL.TYPE');

@@ -26,6 +26,8 @@ export interface Dataset {
   readonly classNames?: readonly string[];
   /** csv: the feature columns' names, in feature order (a trained model finds them by name). */
   readonly featureNames?: readonly string[];
+  /** npy features: one sample's shape before flattening ([1, 8, 8] for 8x8 images); width is its product. */
+  readonly sampleShape?: readonly number[];
   /** regression: values per sample. */
   readonly outputDim?: number;
   /** tokens: max token id + 1 seen (synthetic: the generator's vocabulary; text: 256). */

@@ -62,7 +62,7 @@ function checkTokens(card: ModelCard, tokens: Int32Array, rows: number, length: 
 }
 
 function needsFeatures(card: ModelCard): boolean {
-  return card.model.type === 'mlp';
+  return card.model.type === 'mlp' || (card.model.type === 'torchscript' && card.model.input !== 'tokens');
 }
 
 /** Rows from TypedArrays (or plain number arrays) with their shape. */
@@ -131,7 +131,7 @@ function rowsFromNpyFolder(card: ModelCard, dir: string, shown: string): InputRo
 }
 
 function rowsFromCsv(card: ModelCard, file: string, shown: string): InputRows {
-  if (!needsFeatures(card)) throw new InputError(`${shown}: CSV input is for mlp models; this ${card.model.type} model takes tokens (an .npy file)`);
+  if (!needsFeatures(card)) throw new InputError(`${shown}: CSV input is for models that take features; this ${card.model.type} model takes tokens (an .npy file)`);
   const names = card.data.featureNames;
   if (names === undefined) throw new InputError(`${shown}: the model was trained on ${card.data.source} data, so its feature columns have no names; give an .npy file or arrays`);
   const table = parseCsv(fs.readFileSync(file, 'utf8'), shown);

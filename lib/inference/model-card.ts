@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import type { TrainNativeConfig } from '../config/types';
 import type { Dataset, MetaComponent } from '../data';
 import type { NativeModelOptions } from '../native/types';
+import { RUN_MODULE_FILE } from '../train/torchscript-module';
 
 export const MODEL_CARD_FORMAT = 'train-native-model';
 export const MODEL_CARD_VERSION = 1;
@@ -28,6 +29,8 @@ export interface ModelCardData {
   metaComponents: MetaComponent[];
   /** text source: tokens are the bytes of UTF-8 text */
   text: boolean;
+  /** npy features: one sample's shape before flattening */
+  sampleShape?: number[];
 }
 
 export interface ModelCard {
@@ -73,7 +76,11 @@ export function modelCardOf(config: TrainNativeConfig, model: NativeModelOptions
   };
   if (train.featureNames) data.featureNames = [...train.featureNames];
   if (train.classNames) data.classNames = [...train.classNames];
-  return { format: MODEL_CARD_FORMAT, version: MODEL_CARD_VERSION, model: completeModel(model), maskTokenId, data };
+  const card: ModelCard = { format: MODEL_CARD_FORMAT, version: MODEL_CARD_VERSION, model: completeModel(model), maskTokenId, data };
+  // torchscript: the run keeps its own copy of the module (lib/train/torchscript-module.ts).
+  if (card.model.type === 'torchscript') card.model.scriptPath = RUN_MODULE_FILE;
+  if (train.sampleShape && card.model.type === 'torchscript') data.sampleShape = [...train.sampleShape];
+  return card;
 }
 
 export function modelCardText(card: ModelCard): string {
@@ -115,7 +122,7 @@ export function readModelCard(file: string): ModelCard {
   if (!isObject(v) || v.format !== MODEL_CARD_FORMAT) return bad(`not a train-native model card (format must be '${MODEL_CARD_FORMAT}')`);
   if (typeof v.version !== 'number' || v.version > MODEL_CARD_VERSION) return bad(`version ${String(v.version)} is newer than this train-native reads (${MODEL_CARD_VERSION})`);
   const m = v.model;
-  if (!isObject(m) || !['mlp', 'transformer', 'gpt'].includes(String(m.type))) return bad('model.type must be mlp, transformer or gpt');
+  if (!isObject(m) || !['mlp', 'transformer', 'gpt', 'torchscript'].includes(String(m.type))) return bad('model.type must be mlp, transformer, gpt or torchscript');
   if (m.task !== 'classification' && m.task !== 'regression') return bad('model.task must be classification or regression');
   const d = v.data;
   if (!isObject(d) || (d.kind !== 'features' && d.kind !== 'tokens') || typeof d.width !== 'number' || typeof d.source !== 'string' || typeof d.baseDir !== 'string')

@@ -101,8 +101,10 @@ export class Model {
     const card = readModelCard(path.join(src.runDir, 'assets', 'model.json'));
     const config = loadConfig({ file: path.join(src.runDir, 'config.yaml') }).config;
     const weights = await loadCheckpointWeights(src.checkpointDir);
+    // A torchscript run keeps its module in the run directory (the card names it relative to it).
+    const model = card.model.type === 'torchscript' ? { ...card.model, scriptPath: path.resolve(src.runDir, card.model.scriptPath ?? '') } : card.model;
     const session = await createSession({
-      model: card.model,
+      model,
       device: opts.device ?? 'auto',
       precision: config.TRAIN.PRECISION,
       seed: config.EXPERIMENT.SEED,
@@ -178,7 +180,7 @@ export class Model {
     const sums = emptySums();
     for (const r of results) addSums(sums, r);
     const out: Evaluation = { metrics: metricsFromSums(sums), count: sums.count };
-    if (classification && this.info.labels) {
+    if (classification && this.info.labels && results.some((r) => r.confusion !== undefined)) {
       const c = this.card.model.numClasses ?? this.info.labels.length;
       const m = Array.from({ length: c }, () => new Array<number>(c).fill(0));
       for (const r of results) {
@@ -230,6 +232,14 @@ export class Model {
   generate(prompt: string | ArrayLike<number>, opts: GenerateOptions = {}): AsyncGenerator<GeneratedToken, void, undefined> {
     if (this.card.model.type !== 'gpt') throw new InputError(`only gpt models generate; this model is MODEL.TYPE ${this.card.model.type} (use predict)`);
     return generateTokens(this.session, this.card, prompt, opts, this.generation);
+  }
+
+  /** torchscript models: the module with these weights, for torch.jit.load. */
+  async exportTorchScript(file: string): Promise<void> {
+    if (this.card.model.type !== 'torchscript') {
+      throw new InputError(`only MODEL.TYPE torchscript models export as TorchScript (this is ${this.card.model.type}); for the built-in ones, python/train_native_torch.py rebuilds the module, then torch.jit.trace it`);
+    }
+    await this.session.exportTorchScript(path.resolve(file));
   }
 
   async dispose(): Promise<void> {

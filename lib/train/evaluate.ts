@@ -48,6 +48,7 @@ export function addSums(s: Sums, r: EvalResult): void {
 /** Metric names without a split prefix: loss, accuracy (classification, tokens), mae, rmse, r2, perplexity. */
 export function metricsFromSums(s: Sums): Record<string, number> {
   const loss = s.count > 0 ? s.lossSum / s.count : Number.NaN;
+  if (s.kind === 'loss') return { loss }; // a module that computes its own loss (MODEL.LOSS model)
   if (s.kind === 'regression') {
     const n = s.valueCount;
     const sst = s.targetSqSum - (s.targetSum * s.targetSum) / n;

@@ -3,6 +3,7 @@
  * session's options bag. Also decides the model-level facts the loop needs: the masked-token id of
  * stage 1 and whether the model takes metadata.
  */
+import { resolve as resolvePath } from 'path';
 import { ConfigError } from '../config/errors';
 import type { TrainNativeConfig } from '../config/types';
 import { metaMaskFor, validateMetaMasking, type Dataset, type ModelDims } from '../data';
@@ -29,8 +30,8 @@ export function checkTrainable(config: TrainNativeConfig): void {
   if (st.STAGE2.FREEZE_BASE && st.STAGE2.PROGRESSIVE_UNFREEZE) {
     throw new ConfigError('give FREEZE_BASE or PROGRESSIVE_UNFREEZE, not both: one keeps the encoder frozen, the other thaws it layer by layer', 'STAGES.STAGE2.PROGRESSIVE_UNFREEZE');
   }
-  if ((st.STAGE2.FREEZE_BASE || st.STAGE2.PROGRESSIVE_UNFREEZE) && config.MODEL.TYPE === 'mlp') {
-    throw new ConfigError('freezing the base needs an encoder: MODEL.TYPE transformer or gpt', st.STAGE2.FREEZE_BASE ? 'STAGES.STAGE2.FREEZE_BASE' : 'STAGES.STAGE2.PROGRESSIVE_UNFREEZE');
+  if ((st.STAGE2.FREEZE_BASE || st.STAGE2.PROGRESSIVE_UNFREEZE) && (config.MODEL.TYPE === 'mlp' || config.MODEL.TYPE === 'torchscript')) {
+    throw new ConfigError(`freezing the base needs an encoder (encoder.* parameters): MODEL.TYPE transformer or gpt${config.MODEL.TYPE === 'torchscript' ? '; a torchscript module freezes its own names with LR_SCHEDULER.PARAMETER_GROUPS' : ''}`, st.STAGE2.FREEZE_BASE ? 'STAGES.STAGE2.FREEZE_BASE' : 'STAGES.STAGE2.PROGRESSIVE_UNFREEZE');
   }
   if (config.DATA.META_COMPONENTS.length > 0 && config.MODEL.TYPE !== 'transformer') {
     throw new ConfigError(
@@ -61,7 +62,8 @@ export function checkDataFits(config: TrainNativeConfig, train: Dataset): void {
   metaMaskFor(comps, sched.VALIDATION.FINAL_EPOCH.EXHAUSTIVE_META_COMPONENTS, 1, train.metaDim, 'SCHEDULE.VALIDATION.FINAL_EPOCH.EXHAUSTIVE_META_COMPONENTS');
 }
 
-export function planModel(config: TrainNativeConfig, dims: ModelDims): ModelPlan {
+/** `scriptDir`: where MODEL.PATH resolves (the working directory). */
+export function planModel(config: TrainNativeConfig, dims: ModelDims, scriptDir = process.cwd()): ModelPlan {
   const m = config.MODEL;
   const o = config.OPTIMIZER;
   const t = config.TRAIN;
@@ -92,6 +94,9 @@ export function planModel(config: TrainNativeConfig, dims: ModelDims): ModelPlan
       attentionChunkSize: m.ATTENTION_CHUNK_SIZE,
       metaDim: m.TYPE === 'transformer' ? dims.metaDim : undefined,
       maskedTokenHead: m.TYPE === 'transformer' ? stage1 : undefined,
+      ...(m.TYPE === 'torchscript'
+        ? { scriptPath: resolvePath(scriptDir, m.PATH as string), input: m.INPUT, loss: m.LOSS, inputShape: dims.inputShape }
+        : {}),
     },
     optimizer: {
       name: o.NAME,

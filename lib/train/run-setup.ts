@@ -20,6 +20,7 @@ import type { EvalPlan } from './evaluate';
 import { LoopState } from './loop-state';
 import { checkDataFits, checkTrainable, planModel } from './model-options';
 import { locateRun, type RunLocation } from './run-location';
+import { checkModuleForward, copyModuleIntoRun } from './torchscript-module';
 import { parseTrainerState, type TrainerState } from './state';
 import type { LogSinks } from './train-log';
 import type { TrainOptions } from './types';
@@ -73,15 +74,18 @@ export async function openRun(o: TrainOptions): Promise<Run> {
   checkDataFits(config, data.train);
   const schedule = buildSchedule(config, { trainSamples: data.train.size });
   const location = await locateRun(config, cwd, o.runDir);
-  const model = planModel(config, dims);
+  const model = planModel(config, dims, cwd);
   const session = await createSession(model.native);
   try {
     await session.setData(SPLIT.TRAIN, sessionDataOf(data.train));
     if (data.val) await session.setData(SPLIT.VAL, sessionDataOf(data.val));
+    const scriptPath = model.native.model.scriptPath;
+    if (scriptPath !== undefined) await checkModuleForward(session, SPLIT.TRAIN, data.train, model.native.model);
     const layout = runDirLayout(location.runDir);
     await prepareRunDir(location.runDir);
     await writeFileAtomic(layout.config, resolvedConfigToYaml(config));
     await writeFileAtomic(layout.scheduleSummary, renderSummaryOfSchedule(schedule));
+    if (scriptPath !== undefined) await copyModuleIntoRun(layout.root, scriptPath);
     await writeFileAtomic(layout.modelCard, modelCardText(modelCardOf(config, model.native.model, model.maskTokenId, data.train, cwd)));
     const resumeState = location.resume ? parseTrainerState(location.resume.trainerState, location.resume.info.dir) : null;
     const resumeStep = resumeState ? resumeState.step : -1;

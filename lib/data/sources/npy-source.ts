@@ -52,12 +52,12 @@ export function loadNpyFolder(dir: string, shown: string, config: TrainNativeCon
   const featName = config.DATA.FEATURES ?? 'features.npy';
   const feat = required(featName, config.DATA.FEATURES ? 'DATA.FEATURES names it' : 'the inputs; DATA.FEATURES names another file');
   const x = readNpy(feat.abs, feat.shown);
-  const wantTokens = config.MODEL.TYPE !== 'mlp';
+  const wantTokens = config.MODEL.TYPE === 'torchscript' ? config.MODEL.INPUT === 'tokens' : config.MODEL.TYPE !== 'mlp';
   if (wantTokens && x.shape.length !== 2) {
     throw new DataError(feat.shown, `has shape ${shapeText(x.shape)}; MODEL.TYPE ${config.MODEL.TYPE} needs token ids of shape (N, L)`);
   }
   if (!wantTokens && x.shape.length < 2) {
-    throw new DataError(feat.shown, `has shape ${shapeText(x.shape)}; MODEL.TYPE mlp needs features of shape (N, D) (more axes are flattened)`);
+    throw new DataError(feat.shown, `has shape ${shapeText(x.shape)}; MODEL.TYPE ${config.MODEL.TYPE} needs features of shape (N, D) or (N, ...): the first axis is the sample axis`);
   }
   const n = x.shape[0];
   const width = rowWidth(x);
@@ -133,6 +133,7 @@ export function loadNpyFolder(dir: string, shown: string, config: TrainNativeCon
     size: n,
     kind: wantTokens ? 'tokens' : 'features',
     width,
+    sampleShape: wantTokens ? undefined : x.shape.slice(1),
     features,
     tokens,
     labelKind,
