@@ -15,6 +15,7 @@ struct TorchScriptModel : Model {
   ModelSpec s;
 
   TorchScriptModel(torch::jit::Module m, const ModelSpec& spec) : module(std::move(m)), s(spec) {
+    module.train(true);
     for (const auto& p : module.named_parameters(/*recurse=*/true)) mirror(p.name, p.value, true);
     for (const auto& b : module.named_buffers(/*recurse=*/true)) mirror(b.name, b.value, false);
   }
@@ -37,8 +38,14 @@ struct TorchScriptModel : Model {
 
   void train(bool on) override {
     torch::nn::Module::train(on);
-    module.train(on);
+    // The session sets the mode before every step and evaluation: only a change reaches the
+    // module (setting its `training` attributes costs more than a small step itself).
+    if (moduleTraining != on) {
+      module.train(on);
+      moduleTraining = on;
+    }
   }
+  bool moduleTraining = true;
 
   torch::Tensor inputOf(const DeviceBatch& b) const {
     if (s.input == "tokens") {
