@@ -28,6 +28,8 @@ describe('defaults', () => {
     expect(c.MODEL).toEqual({
       TYPE: 'mlp',
       TASK: 'classification',
+      INPUT: 'features',
+      LOSS: 'auto',
       HIDDEN_SIZES: [128, 128],
       D_MODEL: 128,
       NUM_HEADS: 4,
@@ -189,7 +191,7 @@ describe('per-key errors', () => {
     );
     expect(msg({ TRAIN: { DEVICE: 'gpu' } })).toBe("config error: TRAIN.DEVICE: unknown device 'gpu' (allowed: auto, cpu, cuda)");
     expect(msg({ OPTIMIZER: { NAME: 'Adam' } })).toBe("config error: OPTIMIZER.NAME: unknown optimizer 'Adam' (did you mean 'adamw'? allowed: adamw, sgd)");
-    expect(msg({ MODEL: { TYPE: 3 } })).toBe('config error: MODEL.TYPE: expected one of mlp, transformer, gpt; got number 3');
+    expect(msg({ MODEL: { TYPE: 3 } })).toBe('config error: MODEL.TYPE: expected one of mlp, transformer, gpt, torchscript; got number 3');
   });
 
   test('unknown keys: typo at the same level', () => {
