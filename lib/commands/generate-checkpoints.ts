@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CheckpointGenerateConfig } from '../config/types';
 import { generateCheckpointPlan, GENERATE_DEFAULTS, planInput, resolveTimeBase, type CheckpointPlanOverrides } from '../schedule';
 import { checkpointPlanJson, CheckpointPlanView, renderCheckpointPlan } from '../render';
+import { countTrainSamples } from '../data/count';
 import { addConfigOptions, ConfigCliOptions, loadCommandConfig } from './config-options';
 import { CliIO, processIO } from './io';
 
@@ -66,7 +67,7 @@ export function runGenerateCheckpoints(
   io: CliIO = processIO,
 ): void {
   const { config } = loadCommandConfig(configArg, opts);
-  const time = resolveTimeBase(config);
+  const time = resolveTimeBase(config, countTrainSamples(config, process.cwd()));
   const gen = config.SCHEDULE.CHECKPOINT.GENERATE ?? GENERATE_DEFAULTS;
   const view = checkpointPlanView(gen, time, {
     firstEpoch: opts.firstEpoch,

@@ -160,8 +160,15 @@ function dtypeOf(descr: PyValue, where: string): NpyDtype {
   throw new DataError(where, `unsupported dtype '${descr}'; allowed: ${SUPPORTED}`);
 }
 
-/** Parses the bytes of a .npy file; `where` names the file in error messages. */
-export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
+interface NpyHeader {
+  dtype: NpyDtype;
+  shape: number[];
+  /** byte offset of the data */
+  dataStart: number;
+}
+
+/** The header of a .npy file from its first bytes (at least the whole header). */
+function parseNpyHeader(bytes: Uint8Array, where: string): NpyHeader {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new DataError(where, 'not a .npy file (it does not start with the magic bytes "\\x93NUMPY"); save arrays with numpy.save');
   }
@@ -195,7 +202,12 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   if (!Array.isArray(shapeV) || !shapeV.every((d): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
     throw new DataError(where, "not a valid .npy header ('shape' must be a tuple of non-negative integers)");
   }
-  const shape = shapeV;
+  return { dtype, shape: shapeV, dataStart };
+}
+
+/** Parses the bytes of a .npy file; `where` names the file in error messages. */
+export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
+  const { dtype, shape, dataStart } = parseNpyHeader(bytes, where);
   const size = shape.reduce((a, b) => a * b, 1);
   const info = DTYPES[dtype];
   const dataBytes = size * info.itemSize;
@@ -211,6 +223,23 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   const buf = new ArrayBuffer(dataBytes);
   new Uint8Array(buf).set(bytes.subarray(dataStart, dataStart + dataBytes));
   return { dtype, kind: info.kind, shape, size, values: info.make(buf, size) };
+}
+
+/** The shape of a .npy file, from its header alone (a dry run counts samples without loading them). */
+export function readNpyShape(file: string, where: string): number[] {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new DataError(where, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  try {
+    const head = Buffer.alloc(12 + MAX_HEADER_CHARS);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return parseNpyHeader(head.subarray(0, n), where).shape;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Reads and parses a .npy file; `where` is the path as the user wrote it (for messages). */
