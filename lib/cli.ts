@@ -115,6 +115,11 @@ export function reportError(err: unknown, io: CliIO = processIO): number {
     io.stderr(`${err.message.split('\n')[0]}\n`);
     return 2;
   }
+  if (err instanceof Error && err.name === 'DataError') {
+    // A data file the user named is wrong or missing (e.g. `schedule` counting samples): bad input.
+    io.stderr(`train-native: ${err.message.split('\n')[0]}\n`);
+    return 2;
+  }
   if (err instanceof CliError) {
     io.stderr(`train-native: ${err.message.split('\n')[0]}\n`);
     return err.exitCode;
