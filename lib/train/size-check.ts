@@ -102,19 +102,18 @@ function sizeKey(m: NativeModelOptions): string {
 }
 
 /**
- * Refuses a model whose training state would not fit in memory, or whose
- * parameter count is past what a tensor can index, before the session allocates anything.
+ * Refuses a model whose training state would not fit in memory, before the session allocates
+ * anything.
  */
 export function checkModelSize(options: NativeSessionOptions, force: boolean, memory = machineMemory()): void {
   const params = parameterCount(options.model);
-  const key = sizeKey(options.model);
-  if (!Number.isSafeInteger(params)) throw new ConfigError(`the model would have about ${params.toPrecision(3)} parameters, past what can be counted exactly`, key);
   if (force) return;
   const bytes = params * trainingBytesPerParameter(options.optimizer);
   if (bytes <= memory) return;
+  const count = Number.isSafeInteger(params) ? params.toLocaleString('en-US') : `about ${params.toPrecision(3)}`;
   throw new ConfigError(
-    `the model has ${params.toLocaleString('en-US')} parameters; training them needs about ${formatBytes(bytes)} ` +
+    `the model has ${count} parameters; training them needs about ${formatBytes(bytes)} ` +
       `(weights, gradients and optimizer state), more than this machine's ${formatBytes(memory)} of memory: ${FORCE_HINT}`,
-    key,
+    sizeKey(options.model),
   );
 }
