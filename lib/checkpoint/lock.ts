@@ -16,6 +16,8 @@ export interface LockHolder {
   pid: number;
   host: string;
   startedAt: string;
+  /** Linux: the process start time in /proc/<pid>/stat, to tell a reused PID apart. */
+  procStart?: string;
 }
 
 /** Another writer holds the run directory (a person's choice to resolve: exit status 2). */
@@ -47,7 +49,7 @@ function parseHolder(text: string): LockHolder | null {
   try {
     const v = JSON.parse(text) as Partial<LockHolder>;
     if (typeof v.pid === 'number' && Number.isSafeInteger(v.pid) && v.pid > 0 && typeof v.host === 'string' && typeof v.startedAt === 'string') {
-      return { pid: v.pid, host: v.host, startedAt: v.startedAt };
+      return { pid: v.pid, host: v.host, startedAt: v.startedAt, ...(typeof v.procStart === 'string' ? { procStart: v.procStart } : {}) };
     }
   } catch {
     // an unreadable lock is treated like one whose writer died while writing it (below)
@@ -55,14 +57,32 @@ function parseHolder(text: string): LockHolder | null {
   return null;
 }
 
-/** Whether `pid` is a live process on this host (EPERM: it exists but belongs to someone else). */
-function processAlive(pid: number): boolean {
+/**
+ * Linux: a process's state letter and start time (clock ticks since boot) from /proc/<pid>/stat;
+ * null elsewhere or when it is gone. The start time tells a reused PID from the lock's writer.
+ */
+function procStat(pid: number): { state: string; startTicks: string } | null {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errorCode(e) === 'EPERM';
+    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) S ppid …": comm may hold spaces and parentheses, so split after the last ')'.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0], startTicks: fields[19] };
+  } catch {
+    return null;
   }
+}
+
+/** Whether the lock's writer is still running on this host (a zombie or a reused PID is not). */
+function holderAlive(h: LockHolder): boolean {
+  try {
+    process.kill(h.pid, 0);
+  } catch (e) {
+    if (errorCode(e) !== 'EPERM') return false; // EPERM: it exists but belongs to someone else
+  }
+  const stat = procStat(h.pid);
+  if (stat === null) return true;
+  if (stat.state === 'Z' || stat.state === 'X') return false;
+  return h.procStart === undefined || h.procStart === stat.startTicks;
 }
 
 function describeHolder(h: LockHolder): string {
@@ -104,6 +124,8 @@ export async function acquireRunLock(runDir: string): Promise<RunLock> {
   const createdDir = (await fs.promises.mkdir(runDir, { recursive: true })) !== undefined;
   const file = path.join(path.resolve(runDir), LOCK_FILE);
   const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
+  const start = procStat(process.pid)?.startTicks;
+  if (start !== undefined) me.procStart = start;
   let tookOver: string | null = null;
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await tryCreate(file, me)) return held(file, me, tookOver, createdDir);
@@ -121,7 +143,7 @@ export async function acquireRunLock(runDir: string): Promise<RunLock> {
         `${runDir} is locked by ${describeHolder(holder)} (${file}); another host's process cannot be checked from here: delete the lock only if that run has ended`,
         holder,
       );
-    } else if (holder.pid === process.pid || processAlive(holder.pid)) {
+    } else if (holder.pid === process.pid || holderAlive(holder)) {
       throw new RunLockedError(`${runDir} is in use by another training run: ${describeHolder(holder)} holds ${file}`, holder);
     }
     // Stale: move it aside under a name only we use, then check that what we moved is what we

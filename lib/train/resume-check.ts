@@ -39,7 +39,7 @@ export function resumeCheckFor(session: NativeSession, config: TrainNativeConfig
   return {
     async resume(loaded) {
       const stateProblem = trainerStateProblem(loaded.trainerState);
-      if (stateProblem !== null) return `trainer_state.json ${stateProblem}`;
+      if (stateProblem !== null) return `trainer_state.json: ${stateProblem}`;
       const st = loaded.trainerState as unknown as TrainerState;
       const fit = trainerStateFitsSchedule(st, schedule.stages.length, schedule.groups.length);
       if (fit !== null) return `trainer_state.json: ${fit}`;

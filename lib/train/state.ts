@@ -100,7 +100,7 @@ function accumulatorProblem(v: unknown, key: string): string | null {
  */
 export function trainerStateProblem(raw: Record<string, unknown>): string | null {
   const s = raw;
-  if (s.format !== TRAINER_STATE_FORMAT) return `has format ${JSON.stringify(s.format) ?? 'undefined'}, expected ${TRAINER_STATE_FORMAT}`;
+  if (s.format !== TRAINER_STATE_FORMAT) return `format is ${JSON.stringify(s.format) ?? 'missing'}, expected ${TRAINER_STATE_FORMAT}`;
   if (!isInt(s.totalSteps, 1)) return `totalSteps must be a positive integer (got ${JSON.stringify(s.totalSteps)})`;
   if (!isInt(s.step, 0) || s.step > s.totalSteps) return `step must be an integer from 0 to totalSteps ${s.totalSteps} (got ${JSON.stringify(s.step)})`;
   if (!isInt(s.nextStep, s.step) || s.nextStep > s.totalSteps)
@@ -109,7 +109,7 @@ export function trainerStateProblem(raw: Record<string, unknown>): string | null
   if (typeof s.stage !== 'string') return 'stage must be a string';
   if (!isInt(s.stageIndex, 0)) return `stageIndex must be a non-negative integer (got ${JSON.stringify(s.stageIndex)})`;
   if (!isRecord(s.sampler) || !isInt(s.sampler.epoch, 0) || !isInt(s.sampler.batch, 0)) return 'sampler must hold a non-negative integer epoch and batch';
-  if (!isRecord(s.rng) || typeof s.rng.native !== 'string' || !BASE64.test(s.rng.native)) return 'has no RNG state (rng.native must be base64 text)';
+  if (!isRecord(s.rng) || typeof s.rng.native !== 'string' || !BASE64.test(s.rng.native)) return 'rng.native (the RNG state) must be base64 text';
   if (!isInt(s.plateauStage, -1)) return `plateauStage must be an integer >= -1 (got ${JSON.stringify(s.plateauStage)})`;
   if (s.plateau !== null) {
     const p = s.plateau;
@@ -120,7 +120,7 @@ export function trainerStateProblem(raw: Record<string, unknown>): string | null
     if (!Array.isArray(p.lrs) || !p.lrs.every((v) => isFiniteNumber(v) && v >= 0)) return 'plateau.lrs must be a list of learning rates';
   }
   const es = s.earlyStop;
-  if (!isRecord(es)) return 'misses the early-stop state';
+  if (!isRecord(es)) return 'earlyStop is missing';
   if (!isNumberOrNull(es.best) || !isInt(es.bestStep, 0) || typeof es.stopped !== 'boolean' || !isStringOrNull(es.reason) || !isStringOrNull(es.code))
     return 'earlyStop must hold best (number or null), bestStep (integer), stopped (boolean), reason and code (string or null)';
   const acc = accumulatorProblem(s.logLoss, 'logLoss') ?? accumulatorProblem(s.epochLoss, 'epochLoss');
@@ -145,6 +145,6 @@ export function trainerStateFitsSchedule(st: TrainerState, stages: number, group
 /** Checks every field the loop relies on; a checkpoint from elsewhere gets a clear error. */
 export function parseTrainerState(raw: Record<string, unknown>, where: string): TrainerState {
   const problem = trainerStateProblem(raw);
-  if (problem !== null) throw new CheckpointError(`${where}: trainer_state.json ${problem}; is this a train-native checkpoint?`);
+  if (problem !== null) throw new CheckpointError(`${where}: trainer_state.json: ${problem}; is this a train-native checkpoint?`);
   return raw as unknown as TrainerState;
 }
