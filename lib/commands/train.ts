@@ -44,7 +44,7 @@ function asCliError(err: unknown): unknown {
   if (code === 'ERR_NATIVE_OOM') return new CliError(outOfMemoryMessage(err.message), 1);
   if (code === 'ERR_NATIVE_INVALID_ARG') return new CliError(err.message, 2);
   const io = describeIoError(err);
-  if (io !== null) return new CliError(`${io}; the run's complete checkpoints are intact: fix this and continue with --auto-resume`, 1);
+  if (io !== null) return new CliError(`${io}; complete checkpoints are untouched: fix this and continue with --auto-resume`, 1);
   return err;
 }
 
