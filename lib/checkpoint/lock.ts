@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { atPath } from './io-error';
 
 export const LOCK_FILE = 'train.lock';
 
@@ -110,9 +111,13 @@ async function tryCreate(file: string, me: LockHolder): Promise<boolean> {
   try {
     await handle.writeFile(`${JSON.stringify(me)}\n`);
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (e) {
+    // A lock that could not be written whole (a full disk) is not left behind half-made.
+    await handle.close().catch(() => undefined);
+    await fs.promises.rm(file, { force: true });
+    throw atPath(e, file);
   }
+  await handle.close();
   return true;
 }
 

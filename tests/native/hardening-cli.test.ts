@@ -7,6 +7,7 @@
 import { createHash } from 'crypto';
 import { execFileSync, spawnSync } from 'child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { hostname } from 'os';
 import { join } from 'path';
 import { describeNative } from './helpers';
 import { decodeSafetensors, encodeSafetensors } from '../../lib/checkpoint/safetensors';
@@ -143,13 +144,15 @@ describeNative('issue 10 hardening (CLI)', () => {
       expect(readJsonLines(join(runDir, 'metrics.jsonl')).length).toBeGreaterThan(0);
     });
 
-    test('readers need no lock: plot and schedule work while a run holds the directory', () => {
-      mkdirSync(join(out, 'held'), { recursive: true });
-      cpSync(runDir, join(out, 'held'), { recursive: true });
-      writeFileSync(join(out, 'held', LOCK_FILE), JSON.stringify({ pid: process.pid, host: 'this-test', startedAt: 'now' }));
-      const plot = trainCli(['plot', join(out, 'held'), '--output', join(out, 'held.svg')]);
-      expect(plot.stderr).toBe('');
+    test('readers need no lock: plot and schedule work while a live writer holds the directory', () => {
+      const held = join(out, 'held');
+      expect(trainCli(['train', file, '--run-dir', held, '--epochs', '1']).status).toBe(0);
+      // This test's own process is the live holder.
+      writeFileSync(join(held, LOCK_FILE), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: 'now' }));
+      expect(trainCli(['train', file, '--run-dir', held, '--auto-resume']).status).toBe(2);
+      const plot = trainCli(['plot', held, '--output', join(out, 'held.svg')]);
       expect(plot.status).toBe(0);
+      expect(readFileSync(join(out, 'held.svg'), 'utf8')).toContain('<svg');
       expect(trainCli(['schedule', file]).status).toBe(0);
     });
   });
