@@ -36,7 +36,7 @@ export function parameterCount(m: NativeModelOptions): number {
   const encoder = vocab * d + (m.tokenLimit ?? 0) * d + (m.numLayers ?? 0) * block + layerNorm(d);
   if (m.type === 'gpt') return encoder + linear(d, vocab, false);
   const meta = (m.metaDim ?? 0) > 0 ? linear(2 * (m.metaDim ?? 0), d) : 0;
-  const mlm = m.maskedTokenHead ? linear(d, vocab) : 0;
+  const mlm = m.maskedTokenHead !== false ? linear(d, vocab) : 0; // built unless asked not to
   return encoder + meta + linear(d, outDim) + mlm;
 }
 
