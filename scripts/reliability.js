@@ -11,7 +11,10 @@
 //   disk full       — (root only: a tmpfs per size) the run on a file system of each size; every
 //                     exit is 0 or 1 with an ENOSPC line (never an internal error), and after the
 //                     disk is grown --auto-resume finishes with the uninterrupted weights.
-// Usage: node scripts/reliability.js [--kills N] [--writers N] [--seed S] [--no-disk]
+//   signal storms   — the same with SIGTERM / SIGINT: each stop must be exit 143 / 130 after a save.
+//   hostile files   — mutated safetensors files through the reader: refused cleanly or decoded,
+//                     never a crash.
+// Usage: node scripts/reliability.js [--kills N] [--signals N] [--writers N] [--hostile N] [--seed S] [--no-disk]
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -28,6 +31,8 @@ function arg(name, dflt) {
 }
 const KILLS = arg('kills', 40);
 const WRITERS = arg('writers', 6);
+const SIGNALS = arg('signals', 8);
+const HOSTILE = arg('hostile', 500);
 const SEED = arg('seed', 1);
 const DISK = !process.argv.includes('--no-disk');
 
@@ -56,7 +61,7 @@ const MLP = `EXPERIMENT: {NAME: run, SEED: 3}
 DATA: {SOURCE: 'synthetic:classification', TRAIN_SAMPLES: 4096, VAL_FRACTION: 0.25, BATCH_SIZE: 32}
 MODEL: {TYPE: mlp, INPUT_DIM: 32, NUM_CLASSES: 4, HIDDEN_SIZES: [128, 128], DROPOUT: 0.1}
 LR_SCHEDULER: {NAME: cosine, BASE_LR: 0.003, WARMUP_STEPS: 16}
-TRAIN: {EPOCHS: 12, DEVICE: cpu, THREADS: 1}
+TRAIN: {EPOCHS: 24, DEVICE: cpu, THREADS: 1}
 SCHEDULE: {VALIDATION: {INTERVAL_EPOCHS: 1}, CHECKPOINT: {INTERVAL_STEPS: 32, KEEP_LAST_N: 2}}
 LOGGING: {PROGRESS: none}
 `;
@@ -80,6 +85,8 @@ function complete(runDir) {
     .sort();
 }
 
+const stepOf = (name) => (name === undefined ? 0 : Number(name.slice('step-'.length)));
+
 /** Model and optimizer bytes of a checkpoint, for byte comparison. */
 function stateBytes(runDir, name) {
   const dir = path.join(runDir, 'checkpoints', name);
@@ -100,13 +107,13 @@ async function corruptCount(runDir) {
   return bad;
 }
 
-/** Starts the run; kills it with SIGKILL after `delayMs` unless it ends first. */
-function runUntilKilled(args, delayMs) {
+/** Starts the run; sends `signal` after `delayMs` unless it ends first. */
+function runUntilKilled(args, delayMs, signal = 'SIGKILL') {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+    const timer = setTimeout(() => child.kill(signal), delayMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stderr });
@@ -114,7 +121,12 @@ function runUntilKilled(args, delayMs) {
   });
 }
 
-async function killStorm(label, configText, kills, random) {
+/**
+ * Interrupts one run `kills` times at seeded random moments (start-up, training, checkpoint
+ * writes alike) with `signal`, continuing it with --auto-resume each time until it finishes.
+ * SIGKILL: the process just dies. SIGINT / SIGTERM: it must stop with 130 / 143 after saving.
+ */
+async function killStorm(label, configText, kills, random, signal = 'SIGKILL') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-storm-'));
   const file = writeConfig(dir, configText);
   const ref = path.join(dir, 'ref');
@@ -122,6 +134,7 @@ async function killStorm(label, configText, kills, random) {
   const r = runCli(['train', file, '--run-dir', ref]);
   if (r.status !== 0) throw new Error(`reference run failed: ${r.stderr}`);
   const refMs = Date.now() - t0;
+  const total = stepOf(complete(ref).pop());
   const runDir = path.join(dir, 'storm');
   let killed = 0;
   let corrupt = 0;
@@ -129,11 +142,15 @@ async function killStorm(label, configText, kills, random) {
   let otherFailures = 0;
   let newest = '';
   for (;;) {
-    // Kill moments spread over the whole run, start-up included.
-    const delay = killed < kills ? 150 + random() * refMs * 0.6 : 1e9;
-    const res = await runUntilKilled(['train', file, '--run-dir', runDir, '--auto-resume'], delay);
-    if (res.signal === 'SIGKILL') killed++;
-    else if (res.code !== 0) otherFailures++;
+    // Kill moments spread so that the kills together cover about the whole run; the window
+    // shrinks with the work left, so every kill asked for happens before the run can finish.
+    const left = 1 - stepOf(complete(runDir).pop()) / total;
+    const delay = killed < kills ? 150 + random() * Math.max(100, Math.min((2 * refMs) / kills, 0.9 * refMs * left)) : 1e9;
+    const res = await runUntilKilled(['train', file, '--run-dir', runDir, '--auto-resume'], delay, signal);
+    // Before its handlers are installed (start-up) a SIGINT / SIGTERM ends the process like a kill.
+    const stoppedBySignal = res.signal === signal || (signal !== 'SIGKILL' && res.code === (signal === 'SIGINT' ? 130 : 143));
+    if (stoppedBySignal) killed++;
+    else if (res.code !== 0 || res.signal !== null) otherFailures++;
     corrupt += await corruptCount(runDir);
     const now = complete(runDir).pop() ?? '';
     if (now < newest) lost++;
@@ -143,12 +160,12 @@ async function killStorm(label, configText, kills, random) {
   }
   const equal = sameFinal(ref, runDir);
   fs.rmSync(dir, { recursive: true, force: true });
-  return [label, `${killed} kills`, `${corrupt}`, `${lost}`, `${otherFailures}`, equal ? 'yes' : 'NO'];
+  return [label, `${killed} ${signal === 'SIGKILL' ? 'kills' : `${signal}s`}`, `${corrupt}`, `${lost}`, `${otherFailures}`, equal ? 'yes' : 'NO'];
 }
 
 async function concurrentWriters(n) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-writers-'));
-  const file = writeConfig(dir, MLP.replace('EPOCHS: 12', 'EPOCHS: 3'));
+  const file = writeConfig(dir, MLP.replace('EPOCHS: 24', 'EPOCHS: 3'));
   const runDir = path.join(dir, 'shared');
   const results = await Promise.all(Array.from({ length: n }, () => runUntilKilled(['train', file, '--run-dir', runDir, '--auto-resume'], 1e9)));
   const trained = results.filter((r) => r.code === 0).length;
@@ -163,7 +180,7 @@ async function concurrentWriters(n) {
 function diskFull() {
   if (process.getuid?.() !== 0) return [['disk full', 'skipped: needs root (tmpfs mounts)', '', '', '', '']];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-disk-'));
-  const file = writeConfig(dir, MLP.replace('EPOCHS: 12', 'EPOCHS: 3'));
+  const file = writeConfig(dir, MLP.replace('EPOCHS: 24', 'EPOCHS: 3'));
   const ref = path.join(dir, 'ref');
   runCli(['train', file, '--run-dir', ref]);
   const rows = [];
@@ -192,6 +209,54 @@ function diskFull() {
   return rows;
 }
 
+/**
+ * Hostile safetensors: seeded mutations of a real checkpoint's model.safetensors (bytes flipped,
+ * truncated, header lengths and JSON edited, offsets and shapes changed) through the reader.
+ * Each must decode or be refused with a SafetensorsError; anything else is a crash.
+ */
+function hostileSafetensors(count, random) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-hostile-'));
+  const file = writeConfig(dir, MLP.replace('EPOCHS: 24', 'EPOCHS: 1'));
+  const runDir = path.join(dir, 'run');
+  runCli(['train', file, '--run-dir', runDir]);
+  const good = fs.readFileSync(path.join(runDir, 'checkpoints', complete(runDir).pop(), 'model.safetensors'));
+  const headerLen = Number(good.readBigUInt64LE(0));
+  const header = good.subarray(8, 8 + headerLen).toString('utf8');
+  const int = (n) => Math.floor(random() * n);
+  const mutations = [
+    (b) => { const c = Buffer.from(b); for (let i = 0; i < 1 + int(8); i++) c[int(c.length)] ^= 1 << int(8); return c; },
+    (b) => b.subarray(0, int(b.length)),
+    (b) => { const c = Buffer.from(b); c.writeBigUInt64LE(BigInt(int(2 ** 40)), 0); return c; },
+    (b) => { const c = Buffer.from(b); for (let i = 0; i < 3; i++) c[8 + int(headerLen)] = ' {}[]":,0123456789-eE'.charCodeAt(int(21)); return c; },
+    () => {
+      const h = JSON.parse(header);
+      const names = Object.keys(h).filter((k) => k !== '__metadata__');
+      const t = h[names[int(names.length)]];
+      const edits = [() => (t.data_offsets = [int(1e6), int(1e6)]), () => (t.shape = [int(5000), int(5000)]), () => (t.dtype = ['F64', 'I8', 'X9', 7][int(4)]), () => (t.shape = [-1]), () => (h[`x${int(9)}`] = { dtype: 'F32', shape: [2 ** 53], data_offsets: [0, 8] })];
+      edits[int(edits.length)]();
+      const text = Buffer.from(JSON.stringify(h));
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(text.length));
+      return Buffer.concat([len, text, good.subarray(8 + headerLen)]);
+    },
+  ];
+  let refused = 0;
+  let decoded = 0;
+  let crashed = 0;
+  for (let i = 0; i < count; i++) {
+    const bytes = mutations[i % mutations.length](good);
+    try {
+      checkpoint.decodeSafetensors(new Uint8Array(bytes));
+      decoded++;
+    } catch (e) {
+      if (e instanceof checkpoint.SafetensorsError) refused++;
+      else crashed++;
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return [`hostile safetensors (${count} files)`, `${refused} refused`, '', '', `${crashed} crashes`, `${decoded} decoded`];
+}
+
 function table(rows) {
   const head = ['case', 'runs', 'corrupt checkpoints', 'lost steps', 'other failures', 'final == uninterrupted'];
   const all = [head, ...rows];
@@ -206,7 +271,10 @@ async function main() {
   const rows = [];
   rows.push(await killStorm('kill -9 storm, MLP', MLP, Math.ceil(KILLS / 2), random));
   rows.push(await killStorm('kill -9 storm, two-stage', TWO_STAGE, Math.floor(KILLS / 2), random));
+  rows.push(await killStorm('SIGTERM storm, MLP', MLP, SIGNALS, random, 'SIGTERM'));
+  rows.push(await killStorm('SIGINT storm, two-stage', TWO_STAGE, SIGNALS, random, 'SIGINT'));
   rows.push(await concurrentWriters(WRITERS));
+  rows.push(hostileSafetensors(HOSTILE, random));
   if (DISK) rows.push(...diskFull());
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, seed ${SEED}`);
   console.log(table(rows));
