@@ -14,7 +14,7 @@
 //   signal storms   — the same with SIGTERM / SIGINT: each stop must be exit 143 / 130 after a save.
 //   hostile files   — mutated safetensors files through the reader: refused cleanly or decoded,
 //                     never a crash.
-// Usage: node scripts/reliability.js [--kills N] [--signals N] [--writers N] [--hostile N] [--seed S] [--no-disk]
+// Usage: node scripts/reliability.js [--kills N] [--signals N] [--writers N] [--hostile N] [--seed S] [--no-disk] [--short]
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -35,6 +35,8 @@ const SIGNALS = arg('signals', 8);
 const HOSTILE = arg('hostile', 500);
 const SEED = arg('seed', 1);
 const DISK = !process.argv.includes('--no-disk');
+/** --short: the same cases on shorter runs (the smoke test); the figures use the full length. */
+const SHORT = process.argv.includes('--short');
 
 /** mulberry32: the kill moments are reproducible. */
 function rng(seed) {
@@ -269,10 +271,12 @@ async function main() {
   if (!fs.existsSync(CLI)) throw new Error(`missing ${CLI}: run \`npm run build\` first`);
   const random = rng(SEED);
   const rows = [];
-  rows.push(await killStorm('kill -9 storm, MLP', MLP, Math.ceil(KILLS / 2), random));
-  rows.push(await killStorm('kill -9 storm, two-stage', TWO_STAGE, Math.floor(KILLS / 2), random));
-  rows.push(await killStorm('SIGTERM storm, MLP', MLP, SIGNALS, random, 'SIGTERM'));
-  rows.push(await killStorm('SIGINT storm, two-stage', TWO_STAGE, SIGNALS, random, 'SIGINT'));
+  const mlp = SHORT ? MLP.replace('EPOCHS: 24', 'EPOCHS: 4') : MLP;
+  const twoStage = SHORT ? TWO_STAGE.replace('EPOCHS: 10', 'EPOCHS: 4').replace('EPOCHS: 4}}', 'EPOCHS: 2}}') : TWO_STAGE;
+  rows.push(await killStorm('kill -9 storm, MLP', mlp, Math.ceil(KILLS / 2), random));
+  rows.push(await killStorm('kill -9 storm, two-stage', twoStage, Math.floor(KILLS / 2), random));
+  rows.push(await killStorm('SIGTERM storm, MLP', mlp, SIGNALS, random, 'SIGTERM'));
+  rows.push(await killStorm('SIGINT storm, two-stage', twoStage, SIGNALS, random, 'SIGINT'));
   rows.push(await concurrentWriters(WRITERS));
   rows.push(hostileSafetensors(HOSTILE, random));
   if (DISK) rows.push(...diskFull());

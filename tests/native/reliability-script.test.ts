@@ -10,7 +10,7 @@ import { ROOT } from './train-helpers';
 
 describeNative('scripts/reliability.js', () => {
   test('a short run prints the table with zero failures', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'reliability.js'), '--kills', '2', '--signals', '1', '--writers', '2', '--hostile', '20', '--no-disk'], {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'reliability.js'), '--kills', '2', '--signals', '1', '--writers', '2', '--hostile', '20', '--no-disk', '--short'], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 300000,
