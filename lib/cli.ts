@@ -5,6 +5,7 @@
  *   - ConfigError (the user's config) → its message alone on stderr, exit 2, no stack;
  *   - usage errors from commander (unknown option, bad flag value) → commander's message, exit 2;
  *   - CliError (an actionable failure, e.g. an unwritable output path) → its message and status;
+ *   - a file-system error (ENOSPC, EACCES, ENOTDIR, EROFS, …) → the operation and path, exit 1;
  *   - anything else is a bug → "train-native: internal error: …", exit 1; the stack only with
  *     TRAIN_NATIVE_DEBUG=1.
  * Exit statuses are set through `process.exitCode`, never `process.exit()`, so a large `--json`
@@ -15,6 +16,7 @@ import { join } from 'path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from './config/errors';
 import { CliError } from './commands/errors';
+import { describeIoError } from './checkpoint/io-error';
 import { CliIO, processIO } from './commands/io';
 import { scheduleCommand } from './commands/schedule';
 import { generateCheckpointsCommand } from './commands/generate-checkpoints';
@@ -123,6 +125,11 @@ export function reportError(err: unknown, io: CliIO = processIO): number {
   if (err instanceof CliError) {
     io.stderr(`train-native: ${err.message.split('\n')[0]}\n`);
     return err.exitCode;
+  }
+  const ioProblem = describeIoError(err);
+  if (ioProblem !== null) {
+    io.stderr(`train-native: ${ioProblem}\n`);
+    return 1;
   }
   const message = err instanceof Error ? err.message : String(err);
   const debug = process.env.TRAIN_NATIVE_DEBUG === '1';

@@ -7,6 +7,7 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { atPath } from './io-error';
 
 /** Error codes meaning "this platform / file system cannot fsync a directory" — not a failure. */
 const DIR_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'EISDIR', 'EPERM', 'EACCES', 'EBADF']);
@@ -28,7 +29,7 @@ export async function fsyncDir(dir: string): Promise<void> {
   try {
     await handle.sync();
   } catch (e) {
-    if (!DIR_SYNC_UNSUPPORTED.has(errorCode(e) ?? '')) throw e;
+    if (!DIR_SYNC_UNSUPPORTED.has(errorCode(e) ?? '')) throw atPath(e, dir);
   } finally {
     await handle.close();
   }
@@ -43,6 +44,8 @@ export async function writeFileSynced(file: string, data: Uint8Array | string): 
   try {
     await handle.writeFile(data);
     await handle.sync();
+  } catch (e) {
+    throw atPath(e, file);
   } finally {
     await handle.close();
   }

@@ -28,7 +28,11 @@ export type {
   SkippedCheckpoint,
 } from './store';
 export { checkpointDirName, LATEST_FILE, BEST_FILE } from './names';
-export { listCheckpoints } from './scan';
+export { checkModelContent, checkOptimizerContent, checkRngContent, OPTIMIZER_STEP_ENTRY } from './content';
+export type { TensorSpec, CheckedTensor, OptimizerSpec } from './content';
+export { acquireRunLock, RunLockedError, LOCK_FILE } from './lock';
+export type { RunLock, LockHolder } from './lock';
+export { listCheckpoints, scanCheckpointsDir } from './scan';
 export { resolveModelSource, loadCheckpointWeights, readMarkerFile, ModelSourceError } from './source';
 export type { ModelSource, CheckpointChoice, CheckpointWeights } from './source';
 export { MANIFEST_FILE, MODEL_FILE, OPTIMIZER_FILE, TRAINER_STATE_FILE, MANIFEST_VERSION } from './manifest';

@@ -13,22 +13,38 @@ import { addConfigOptions, type ConfigCliOptions } from './config-options';
 import type { RunState } from './doctor-command';
 import { CliError } from './errors';
 import { CliIO, processIO } from './io';
+import { describeIoError } from '../checkpoint/io-error';
 
 export interface TrainCliOptions extends ConfigCliOptions {
   autoResume?: boolean;
   progress?: string;
   runDir?: string;
+  force?: boolean;
 }
 
 const PROGRESS_MODES = ['auto', 'bar', 'plain', 'none'];
 
+/**
+ * The native OOM message is "out of memory: <LibTorch's message>\nSuggestions: …": the CLI prints
+ * one line, so both parts go on it (the suggestions are the useful part).
+ */
+export function outOfMemoryMessage(nativeMessage: string): string {
+  const lines = nativeMessage.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const what = (lines[0] ?? '').replace(/^(out of memory: )+/, '');
+  const suggestions = lines.find((l) => l.startsWith('Suggestions:')) ?? 'Suggestions: lower DATA.BATCH_SIZE (and raise TRAIN.ACCUMULATION_STEPS to keep the effective batch).';
+  return `out of memory: ${what}. ${suggestions}`;
+}
+
 /** Errors a person caused or can fix, by class name (the classes live in modules loaded lazily). */
 function asCliError(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
-  if (err.name === 'DataError' || err.name === 'RunLocationError') return new CliError(err.message, 2);
+  if (err.name === 'DataError' || err.name === 'RunLocationError' || err.name === 'RunLockedError') return new CliError(err.message, 2);
   if (err.name === 'CheckpointError' || err.name === 'NativeLoadError') return new CliError(err.message, 1);
-  if ((err as { code?: string }).code === 'ERR_NATIVE_OOM') return new CliError(`out of memory: ${err.message}; lower DATA.BATCH_SIZE or use TRAIN.ACCUMULATION_STEPS`, 1);
-  if ((err as { code?: string }).code === 'ERR_NATIVE_INVALID_ARG') return new CliError(err.message, 2);
+  const code = (err as { code?: string }).code;
+  if (code === 'ERR_NATIVE_OOM') return new CliError(outOfMemoryMessage(err.message), 1);
+  if (code === 'ERR_NATIVE_INVALID_ARG') return new CliError(err.message, 2);
+  const io = describeIoError(err);
+  if (io !== null) return new CliError(`${io}; complete checkpoints are untouched: fix this and continue with --auto-resume`, 1);
   return err;
 }
 
@@ -92,7 +108,7 @@ export async function runTrain(configArg: string | undefined, opts: TrainCliOpti
     isTTY: io === processIO && process.stdout.isTTY === true,
     columns: process.stdout.columns,
   };
-  const trainer = new Trainer({ config, signal: controller.signal, progress: config.LOGGING.PROGRESS as ProgressMode, stream, runDir: opts.runDir });
+  const trainer = new Trainer({ config, signal: controller.signal, progress: config.LOGGING.PROGRESS as ProgressMode, stream, runDir: opts.runDir, force: opts.force === true });
   try {
     const r = await trainer.run();
     const { shownPath } = await import('../train/run-setup');
@@ -132,7 +148,8 @@ export function trainCommand(io: CliIO = processIO, state: RunState = { exitCode
     .argument('[CONFIG]', 'YAML config file (default: the built-in quickstart config)')
     .option('--auto-resume', 'continue the newest complete checkpoint of the run directory (sets TRAIN.AUTO_RESUME)')
     .option('--progress <mode>', 'auto (bar on a terminal), bar, plain or none (sets LOGGING.PROGRESS)')
-    .option('--run-dir <dir>', 'write to exactly this run directory instead of OUTPUT_DIR/NAME');
+    .option('--run-dir <dir>', 'write to exactly this run directory instead of OUTPUT_DIR/NAME')
+    .option('--force', 'train even when the model or data is estimated not to fit in this machine\'s memory');
   addConfigOptions(cmd);
   cmd.addHelpText(
     'after',

@@ -30,6 +30,11 @@ export function crossCheck(c: TrainNativeConfig, raw: unknown, err: ErrorFactory
   if (c.TRAIN.EPOCHS < 1 && c.TRAIN.MAX_STEPS === undefined) {
     throw err('TRAIN.EPOCHS', `must be >= 1 unless TRAIN.MAX_STEPS is given, got ${c.TRAIN.EPOCHS}`);
   }
+  const name = c.EXPERIMENT.NAME;
+  // The run directory is OUTPUT_DIR/NAME: a path in NAME would write elsewhere (../../escape).
+  if (name === '.' || name === '..' || /[/\\\0]/.test(name) || name !== name.trim()) {
+    throw err('EXPERIMENT.NAME', `must be a plain folder name (no '/' or '\\', not '.' or '..', no surrounding spaces), got '${name}'; put the parent folder in EXPERIMENT.OUTPUT_DIR`);
+  }
   if (FILE_SOURCES.includes(c.DATA.SOURCE) && c.DATA.TRAIN_PATH === undefined) {
     throw err('DATA.TRAIN_PATH', `missing: required when DATA.SOURCE is '${c.DATA.SOURCE}'`);
   }

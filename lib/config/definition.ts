@@ -36,6 +36,21 @@ const LR = (doc: string, o: Opts<NumberDef> = {}) => num(doc, { min: 0, ...o });
 const PROB = (doc: string, o: Opts<NumberDef> = {}) => num(doc, { min: 0, max: 1, ...o });
 
 /**
+ * Upper bounds that keep derived totals representable (steps, typed-array lengths, int32 indices
+ * and token ids on the native side). Far above any run that fits in memory; a size that fits these
+ * but not the machine is refused by the size check (lib/train/size-check.ts).
+ */
+export const LIMITS = {
+  /** The schedule holds per-step arrays: ~10 bytes per step and parameter group. */
+  TOTAL_STEPS: 100_000_000,
+  EPOCHS: 1_000_000,
+  /** Row indices and token ids are int32. */
+  INT32: 2_147_483_647,
+  BATCH_SIZE: 16_777_216,
+  LAYERS: 10_000,
+} as const;
+
+/**
  * The `X_STEPS | X_FRACTION | X_EPOCHS` triple (SPEC §2). `interval`: a period, so 0 makes no
  * sense (STEPS ≥ 1, FRACTION in (0, 1], EPOCHS > 0); otherwise a duration or a point in time
  * that may be 0 (warmup length, ramp end).
@@ -177,7 +192,7 @@ export const DATA_SOURCES = [
 
 export const CONFIG_DEFINITION: SectionDef = section('train-native configuration.', {
   EXPERIMENT: section('Run identity.', {
-    NAME: str('Run name: the run directory is OUTPUT_DIR/NAME.', { default: 'default', nonEmpty: true }),
+    NAME: str('Run name, a plain folder name (no / or \\, not . or ..): the run directory is OUTPUT_DIR/NAME.', { default: 'default', nonEmpty: true }),
     OUTPUT_DIR: str('Parent folder of run directories.', { default: 'runs', nonEmpty: true }),
     SEED: int('Seed for initialisation, sampling and augmentation.', { default: 42, min: 0 }),
   }),
@@ -193,10 +208,11 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
         exclMax: 1,
         example: 0.1,
       }),
-      BATCH_SIZE: int('Batch size per process.', { default: 32, min: 1 }),
+      BATCH_SIZE: int('Batch size per process.', { default: 32, min: 1, max: LIMITS.BATCH_SIZE }),
       DROP_LAST: bool('Drop the last incomplete batch of an epoch.', { default: true }),
       TRAIN_SAMPLES: int('Training samples N, after any VAL_FRACTION hold-out; fixes N without reading data (enough for `schedule`); synthetic: how many to generate.', {
         min: 1,
+        max: LIMITS.INT32,
         example: 50000,
       }),
       FEATURES: str('npy: feature array file in the TRAIN_PATH / VAL_PATH folder (default features.npy); csv: comma list of feature columns (default: every column but LABELS and GROUPS).', { example: 'x.npy' }),
@@ -207,7 +223,7 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
       }),
       GROUPS: str('npy: group-label array file (int, one per sample) for mixup; csv: group column.', { example: 'groups.npy' }),
       TOKEN_DTYPE: oneOf('tokens: element type of the flat token file.', ['uint16', 'uint32'], { default: 'uint16', noun: 'token dtype' }),
-      BLOCK_SIZE: int('tokens / text: block length in tokens.', { min: 1, example: 256 }),
+      BLOCK_SIZE: int('tokens / text: block length in tokens.', { min: 1, max: LIMITS.INT32, example: 256 }),
     },
     [{ kind: 'one-of', members: [['VAL_PATH'], ['VAL_FRACTION']] }],
   ),
@@ -221,16 +237,16 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
       default: 'classification',
       noun: 'task',
     }),
-    INPUT_DIM: int('mlp: input features; inferred from data when absent.', { min: 1, example: 32 }),
-    NUM_CLASSES: int('classification: number of classes; inferred from data when absent.', { min: 1, example: 10 }),
-    HIDDEN_SIZES: arr('mlp: hidden layer widths.', int('', { min: 1 }), { default: [128, 128] }),
-    VOCAB_SIZE: int('transformer / gpt: vocabulary size; inferred from data when absent.', { min: 1, example: 50257 }),
-    D_MODEL: int('transformer / gpt: model width.', { default: 128, min: 1 }),
-    NUM_HEADS: int('transformer / gpt: attention heads; must divide D_MODEL.', { default: 4, min: 1 }),
-    NUM_LAYERS: int('transformer / gpt: blocks.', { default: 2, min: 1 }),
-    FF_DIM: int('transformer / gpt: feed-forward width; default 4 * D_MODEL.', { min: 1, example: 512 }),
+    INPUT_DIM: int('mlp: input features; inferred from data when absent.', { min: 1, max: LIMITS.INT32, example: 32 }),
+    NUM_CLASSES: int('classification: number of classes; inferred from data when absent.', { min: 1, max: LIMITS.INT32, example: 10 }),
+    HIDDEN_SIZES: arr('mlp: hidden layer widths.', int('', { min: 1, max: LIMITS.INT32 }), { default: [128, 128], maxItems: LIMITS.LAYERS }),
+    VOCAB_SIZE: int('transformer / gpt: vocabulary size; inferred from data when absent.', { min: 1, max: LIMITS.INT32, example: 50257 }),
+    D_MODEL: int('transformer / gpt: model width.', { default: 128, min: 1, max: LIMITS.INT32 }),
+    NUM_HEADS: int('transformer / gpt: attention heads; must divide D_MODEL.', { default: 4, min: 1, max: LIMITS.INT32 }),
+    NUM_LAYERS: int('transformer / gpt: blocks.', { default: 2, min: 1, max: LIMITS.LAYERS }),
+    FF_DIM: int('transformer / gpt: feed-forward width; default 4 * D_MODEL.', { min: 1, max: LIMITS.INT32, example: 512 }),
     DROPOUT: num('Dropout probability.', { default: 0.0, min: 0, exclMax: 1 }),
-    TOKEN_LIMIT: int('Longest sequence accepted.', { default: 1024, min: 1 }),
+    TOKEN_LIMIT: int('Longest sequence accepted.', { default: 1024, min: 1, max: LIMITS.INT32 }),
     ATTENTION_CHUNK_SIZE: int('Query-chunked attention with this chunk size: activation memory grows with n·chunk instead of n²; 128 keeps a 4k sequence under 1/8 of full attention (docs/benchmarks.md).', { min: 1, example: 128 }),
   }),
 
@@ -264,9 +280,9 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
   ),
 
   TRAIN: section('The training loop.', {
-    EPOCHS: int('Epochs (total over both stages when STAGE1 is enabled); 0 only with MAX_STEPS.', { default: 10, min: 0 }),
-    MAX_STEPS: int('Total optimizer steps; overrides EPOCHS when set.', { min: 1, example: 10000 }),
-    ACCUMULATION_STEPS: int('Micro-batches per optimizer step.', { default: 1, min: 1 }),
+    EPOCHS: int('Epochs (total over both stages when STAGE1 is enabled); 0 only with MAX_STEPS.', { default: 10, min: 0, max: LIMITS.EPOCHS }),
+    MAX_STEPS: int('Total optimizer steps; overrides EPOCHS when set.', { min: 1, max: LIMITS.TOTAL_STEPS, example: 10000 }),
+    ACCUMULATION_STEPS: int('Micro-batches per optimizer step.', { default: 1, min: 1, max: LIMITS.BATCH_SIZE }),
     GRAD_CLIP: num('Clip the gradient norm to this; 0 disables clipping.', { default: 1.0, min: 0 }),
     DEVICE: oneOf('Device.', ['auto', 'cpu', 'cuda'], { default: 'auto', noun: 'device' }),
     PRECISION: oneOf('Compute precision.', ['fp32', 'bf16'], { default: 'fp32', noun: 'precision' }),
@@ -298,7 +314,7 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
     SKIP_STAGE1: bool('Go straight to stage 2 (e.g. resuming a stage-2 run).', { default: false }),
     STAGE1: section('Self-supervised pretraining.', {
       ENABLED: bool('Run stage 1 for the first STAGE1.EPOCHS of TRAIN.EPOCHS.', { default: false }),
-      EPOCHS: int('Stage-1 epochs (part of TRAIN.EPOCHS).', { default: 0, min: 0 }),
+      EPOCHS: int('Stage-1 epochs (part of TRAIN.EPOCHS).', { default: 0, min: 0, max: LIMITS.EPOCHS }),
       OBJECTIVE: oneOf('Stage-1 objective.', ['masked_tokens'], { default: 'masked_tokens', noun: 'objective' }),
       MASK_PROB: num('masked_tokens: probability of masking a token.', { default: 0.15, exclMin: 0, exclMax: 1 }),
     }),

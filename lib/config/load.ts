@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { CONFIG_DEFINITION } from './definition';
-import type { Def, SectionDef } from './dsl';
+import { hasDefault, type Def, type SectionDef } from './dsl';
 import { ConfigError } from './errors';
 import { KeyLocator } from './locate';
 import { SHORTHAND_FLAGS, type ShorthandFlag } from './shorthands';
@@ -49,12 +49,15 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
     throw new ConfigError(`cannot read config file: ${why}`, '', { file: shown });
   }
-  const config = parseConfigText(text, { file: shown, sets: opts.sets, flags: opts.flags });
+  const config = parseConfigText(text, { file: shown, sets: opts.sets, flags: opts.flags, requireSettings: true });
   return { config, file: path.resolve(file), text };
 }
 
 /** The same as loadConfig for YAML text already in hand; `file` is only used in messages. */
-export function parseConfigText(text: string, opts: { file?: string; sets?: string[]; flags?: ShorthandValues } = {}): TrainNativeConfig {
+export function parseConfigText(
+  text: string,
+  opts: { file?: string; sets?: string[]; flags?: ShorthandValues; requireSettings?: boolean } = {},
+): TrainNativeConfig {
   const file = opts.file;
   let raw: unknown;
   try {
@@ -65,6 +68,11 @@ export function parseConfigText(text: string, opts: { file?: string; sets?: stri
       throw new ConfigError(`YAML syntax error: ${e.reason}`, '', { file, line });
     }
     throw e;
+  }
+  // A config file that says nothing is a mistake (a wrong file, an unsaved editor), not "the defaults".
+  const empty = raw === undefined || raw === null || (isMapping(raw) && Object.keys(raw).length === 0);
+  if (empty && opts.requireSettings) {
+    throw new ConfigError('the config file has no settings (it is empty, only comments, or null); give at least one section, e.g. TRAIN: {EPOCHS: 5}', '', { file, line: 1 });
   }
   if (raw === undefined || raw === null) raw = {};
   if (!isMapping(raw)) {
@@ -181,6 +189,28 @@ function sectionDefAt(segs: Seg[]): SectionDef | undefined {
   return def?.kind === 'section' ? def : undefined;
 }
 
+/** The definition of the key a path names, if the path is known. */
+function defAt(segs: Seg[]): Def | undefined {
+  const section = sectionDefAt(segs);
+  const last = segs[segs.length - 1];
+  return section !== undefined && typeof last === 'string' ? section.fields[last] : undefined;
+}
+
+/**
+ * `--set KEY=null` unsets a key: that means something only where a key may be absent (no default:
+ * MAX_STEPS, RESUME_FROM, one of a group's members, an optional section) or for a list entry
+ * (removed). On a key with a default it would silently train the default instead (EPOCHS=null → 10).
+ */
+function checkNullMeaning(segs: Seg[], label: string): void {
+  if (typeof segs[segs.length - 1] === 'number') return;
+  const def = defAt(segs);
+  if (def === undefined) return;
+  const meaningless = def.kind === 'section' ? def.optional !== true : hasDefault(def);
+  if (!meaningless) return;
+  const dflt = def.kind === 'section' ? '' : ` (its default is ${JSON.stringify((def as { default?: unknown }).default)})`;
+  throw new ConfigError(`null has no meaning here: the key cannot be unset${dflt}; give a value (from ${label})`, pathOf(segs));
+}
+
 /**
  * Writes one override into the raw parsed YAML. A null value removes the key (its default
  * applies again). A key of an exclusive group replaces its rivals given by a lower layer (the
@@ -195,6 +225,7 @@ function applyOverride(
   setHere: Map<string, string>,
 ): void {
   const segs = splitPath(keyPath);
+  if (value === null) checkNullMeaning(segs, label);
   let cur: Record<string, unknown> | unknown[] = raw;
   for (let i = 0; i < segs.length; i++) {
     const s = segs[i];

@@ -239,6 +239,8 @@ class Validator {
     if (n === undefined) throw this.makeError(path, `expected ${what}, got ${describe(value)}`);
     if (!Number.isFinite(n)) throw this.makeError(path, `expected a finite number, got ${n}`);
     if (def.int && !Number.isInteger(n)) throw this.makeError(path, `expected an integer, got ${n}`);
+    // Past 2^53 integers are no longer exact: no count, step or size may get there.
+    if (def.int && def.max === undefined && !Number.isSafeInteger(n)) throw this.makeError(path, `must be at most ${Number.MAX_SAFE_INTEGER}, got ${n}`);
     const bad =
       (def.min !== undefined && n < def.min) ||
       (def.max !== undefined && n > def.max) ||

@@ -9,7 +9,8 @@
  * - On resume, lines with step > resumeStep (written after the checkpoint we resume from) are
  *   dropped first, by an atomic rewrite, so a resumed run's file equals an uninterrupted run's.
  */
-import { existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'fs';
+import { existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'fs';
+import { atPath } from '../checkpoint/io-error';
 import { syncAndClose } from './fd';
 
 export type MetricsRecord = { step: number; epoch: number; split: string } & Record<string, number | string | null>;
@@ -46,9 +47,14 @@ function rewriteKeeping(path: string, keep: (r: MetricsRecord) => boolean): void
     if (r !== null && keep(r)) kept.push(line);
   }
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
-  syncAndClose(openSync(tmp, 'r+'));
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
+    syncAndClose(openSync(tmp, 'r+'));
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw atPath(e, tmp);
+  }
 }
 
 export class MetricsLog {
@@ -83,12 +89,20 @@ export class MetricsLog {
     if (this.fd === null) throw new Error(`MetricsLog: ${this.path} is closed`);
     const data = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
     let off = 0;
-    while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
+    try {
+      while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
+    } catch (e) {
+      throw atPath(e, this.path);
+    }
   }
 
   /** Makes every appended line durable (fsync); call before writing a checkpoint's manifest. */
   flush(): void {
-    if (this.fd !== null) fsyncSync(this.fd);
+    try {
+      if (this.fd !== null) fsyncSync(this.fd);
+    } catch (e) {
+      throw atPath(e, this.path);
+    }
   }
 
   /** fsync + close; idempotent. */

@@ -6,6 +6,7 @@
  * one write per flush(); synchronous fs is fine because writes happen only at logging intervals.
  */
 import { mkdirSync, openSync, readFileSync, writeSync } from 'fs';
+import { atPath } from '../checkpoint/io-error';
 import { syncAndClose } from './fd';
 import { hostname as osHostname } from 'os';
 import { join } from 'path';
@@ -109,16 +110,27 @@ export class TensorBoardWriter {
     const data = Buffer.concat(this.pending);
     this.pending = [];
     let off = 0;
-    while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
+    try {
+      while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
+    } catch (e) {
+      throw atPath(e, this.path);
+    }
   }
 
   /** flush + fsync + close; idempotent. */
   close(): void {
     if (this.fd === null) return;
-    this.flush();
     const fd = this.fd;
-    this.fd = null;
-    syncAndClose(fd);
+    try {
+      this.flush();
+    } finally {
+      this.fd = null;
+      try {
+        syncAndClose(fd);
+      } catch (e) {
+        throw atPath(e, this.path);
+      }
+    }
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../config/errors';
 import type { TrainNativeConfig } from '../config/types';
+import { LIMITS } from '../config/definition';
 
 export interface TimeBase {
   /** N, the training samples the schedule was computed for. */
@@ -102,7 +103,14 @@ export function resolveTimeBase(config: TrainNativeConfig, trainSamples?: number
   if (config.TRAIN.MAX_STEPS !== undefined) {
     totalSteps = positiveInt(config.TRAIN.MAX_STEPS, 'TRAIN.MAX_STEPS');
   } else {
-    totalSteps = stepsPerEpoch * runEpochs(config);
+    const epochs = runEpochs(config);
+    totalSteps = stepsPerEpoch * epochs;
+    if (totalSteps > LIMITS.TOTAL_STEPS) {
+      throw new ConfigError(
+        `${epochs} epochs of ${stepsPerEpoch} steps make ${totalSteps} steps, more than the ${LIMITS.TOTAL_STEPS} a run may have; lower it or give TRAIN.MAX_STEPS`,
+        'TRAIN.EPOCHS',
+      );
+    }
   }
   return {
     trainSamples: n,

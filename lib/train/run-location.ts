@@ -5,15 +5,25 @@
  *   newest valid checkpoint). The run continues in that checkpoint's run directory — except the
  *   two-stage case `--skip-stage1 --resume-from <stage-1 checkpoint>`, which starts a new stage-2
  *   run from the stage-1 encoder.
- * - `TRAIN.AUTO_RESUME`: OUTPUT_DIR/NAME's newest checkpoint that verifies (a corrupt newer one is
- *   skipped and reported); a fresh run there when it has none.
+ * - `TRAIN.AUTO_RESUME`: OUTPUT_DIR/NAME's newest checkpoint that verifies and fits the model (a
+ *   corrupt or unfitting newer one is skipped and reported); a fresh run there when it has none.
+ *
+ * `hooks.claim` is called with the run directory once it is decided, before anything is written
+ * there and, for auto-resume, before its checkpoints are read (the writer's lock); `hooks.check` says whether a checkpoint's content
+ * fits the run (resume-check.ts): an explicit --resume-from that does not fit is an error.
  * - Neither: OUTPUT_DIR/NAME when it holds no earlier run, else NAME-2, NAME-3, … (an earlier
  *   run's checkpoints are never overwritten or deleted by a new run).
  */
 import { existsSync } from 'fs';
 import { basename, dirname, resolve } from 'path';
 import type { TrainNativeConfig } from '../config/types';
-import { CHECKPOINTS_DIR, findResumeCheckpoint, loadCheckpoint, resolveResumePath, runDirLayout, type CheckpointInfo, type LoadedCheckpoint } from '../checkpoint';
+import { CHECKPOINTS_DIR, CheckpointError, loadCheckpoint, resolveResumePath, runDirLayout, scanCheckpointsDir, type CheckpointInfo, type LoadedCheckpoint } from '../checkpoint';
+import type { ResumeCheck } from './resume-check';
+
+export interface LocateHooks {
+  claim?: (runDir: string) => Promise<void>;
+  check?: ResumeCheck;
+}
 
 /** The run directory asked for cannot be used as asked (a person's mistake: exit status 2). */
 export class RunLocationError extends Error {
@@ -55,15 +65,47 @@ function runDirOf(info: CheckpointInfo): string {
   return basename(parent) === CHECKPOINTS_DIR ? dirname(parent) : parent;
 }
 
-export async function locateRun(config: TrainNativeConfig, cwd: string, runDirOverride?: string): Promise<RunLocation> {
+/**
+ * The newest checkpoint of `ckDir` that loads (verified from memory) and fits the run; every newer
+ * one passed over is reported with why. Loading is the check, so each is read once.
+ */
+async function newestFitting(ckDir: string, check: ResumeCheck | undefined): Promise<{ loaded: LoadedCheckpoint | null; skipped: Array<{ name: string; problem: string }> }> {
+  const skipped: Array<{ name: string; problem: string }> = [];
+  for (const s of (await scanCheckpointsDir(ckDir)).reverse()) {
+    if (!s.read.ok) {
+      skipped.push({ name: s.name, problem: s.read.problem });
+      continue;
+    }
+    let loaded: LoadedCheckpoint;
+    try {
+      loaded = await loadCheckpoint(s.dir);
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw e;
+      skipped.push({ name: s.name, problem: e.message.replace(`checkpoint ${s.dir} is unusable: `, '') });
+      continue;
+    }
+    const problem = check ? await check.resume(loaded) : null;
+    if (problem === null) return { loaded, skipped };
+    skipped.push({ name: s.name, problem });
+  }
+  return { loaded: null, skipped };
+}
+
+export async function locateRun(config: TrainNativeConfig, cwd: string, runDirOverride?: string, hooks: LocateHooks = {}): Promise<RunLocation> {
   const base = runDirOverride ? resolve(cwd, runDirOverride) : resolve(cwd, config.EXPERIMENT.OUTPUT_DIR, config.EXPERIMENT.NAME);
   const t = config.TRAIN;
+  const claim = hooks.claim ?? (async () => undefined);
   if (t.RESUME_FROM !== undefined) {
     const { checkpoint, skipped } = await resolveResumePath(resolve(cwd, t.RESUME_FROM));
     const loaded = await loadCheckpoint(checkpoint.dir);
     const stage = (loaded.trainerState as { stage?: unknown }).stage;
+    const refuse = (problem: string | null | undefined) => {
+      if (problem) throw new CheckpointError(`cannot resume from checkpoint ${checkpoint.dir}: ${problem}`);
+    };
     if (config.STAGES.SKIP_STAGE1 && stage === 'stage1') {
+      refuse(await hooks.check?.encoder(loaded, 'encoder.'));
       const fresh = runDirOverride ? { dir: base, note: null } : freshRunDir(base);
+      await claim(fresh.dir);
       return {
         runDir: fresh.dir,
         resume: null,
@@ -72,14 +114,18 @@ export async function locateRun(config: TrainNativeConfig, cwd: string, runDirOv
         note: `stage 2 starts from the stage-1 encoder of ${checkpoint.dir}`,
       };
     }
-    return { runDir: runDirOverride ? base : runDirOf(checkpoint), resume: loaded, initEncoderFrom: null, skipped, note: `resuming from ${checkpoint.dir}` };
+    refuse(await hooks.check?.resume(loaded));
+    const runDir = runDirOverride ? base : runDirOf(checkpoint);
+    await claim(runDir);
+    return { runDir, resume: loaded, initEncoderFrom: null, skipped, note: `resuming from ${checkpoint.dir}` };
   }
   if (t.AUTO_RESUME) {
+    await claim(base);
     const ckDir = runDirLayout(base).checkpoints;
     if (existsSync(ckDir)) {
-      const { checkpoint, skipped } = await findResumeCheckpoint(ckDir);
-      if (checkpoint) {
-        return { runDir: base, resume: await loadCheckpoint(checkpoint.dir), initEncoderFrom: null, skipped, note: `resuming from ${checkpoint.dir}` };
+      const { loaded, skipped } = await newestFitting(ckDir, hooks.check);
+      if (loaded) {
+        return { runDir: base, resume: loaded, initEncoderFrom: null, skipped, note: `resuming from ${loaded.info.dir}` };
       }
       return { runDir: base, resume: null, initEncoderFrom: null, skipped, note: skipped.length > 0 ? `no usable checkpoint in ${ckDir}; starting over` : null };
     }
@@ -92,8 +138,10 @@ export async function locateRun(config: TrainNativeConfig, cwd: string, runDirOv
         `${base} holds an earlier run: continue it with --auto-resume (TRAIN.AUTO_RESUME: true), or choose another run directory`,
       );
     }
+    await claim(base);
     return { runDir: base, resume: null, initEncoderFrom: null, skipped: [], note: null };
   }
   const fresh = freshRunDir(base);
+  await claim(fresh.dir);
   return { runDir: fresh.dir, resume: null, initEncoderFrom: null, skipped: [], note: fresh.note };
 }

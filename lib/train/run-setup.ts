@@ -3,10 +3,11 @@
  * happens before the run directory is touched; then the session is created (the model is built
  * on its own thread), the data uploaded once, and the run directory, logs and store opened.
  */
-import { relative, resolve } from 'path';
+import { rmdir } from 'fs/promises';
+import { dirname, relative, resolve } from 'path';
 import { loadConfig, resolvedConfigToYaml } from '../config';
 import type { TrainNativeConfig } from '../config/types';
-import { CheckpointStore, prepareRunDir, runDirLayout, writeFileAtomic } from '../checkpoint';
+import { acquireRunLock, CheckpointStore, prepareRunDir, runDirLayout, writeFileAtomic, type RunLock } from '../checkpoint';
 import { EpochSampler, inferModelDims, loadData, type Dataset } from '../data';
 import { createConsoleReporter, MetricsLog, TensorBoardWriter, type ConsoleReporter } from '../logging';
 import { createSession } from '../native';
@@ -21,6 +22,8 @@ import { LoopState } from './loop-state';
 import { checkDataFits, checkTrainable, planModel } from './model-options';
 import { locateRun, type RunLocation } from './run-location';
 import { checkModuleForward, copyModuleIntoRun } from './torchscript-module';
+import { resumeCheckFor } from './resume-check';
+import { checkDataSize, checkModelSize } from './size-check';
 import { parseTrainerState, type TrainerState } from './state';
 import type { LogSinks } from './train-log';
 import type { TrainOptions } from './types';
@@ -42,6 +45,8 @@ export interface Run extends LogSinks {
   monitor: Monitored;
   cwd: string;
   dataDescription: string;
+  /** The writer's lock on the run directory, released by closeRun. */
+  lock: RunLock | null;
 }
 
 /** A path as people read it in output: relative when under the working directory. */
@@ -69,25 +74,39 @@ export async function openRun(o: TrainOptions): Promise<Run> {
   const cwd = o.cwd ?? process.cwd();
   const config = configOf(o);
   checkTrainable(config);
+  checkDataSize(config, o.force === true);
   const data = loadData(config, { baseDir: cwd });
   const dims = inferModelDims(config, data.train, data.val);
   checkDataFits(config, data.train);
   const schedule = buildSchedule(config, { trainSamples: data.train.size });
-  const location = await locateRun(config, cwd, o.runDir);
   const model = planModel(config, dims, cwd);
+  checkModelSize(model.native, o.force === true);
   const session = await createSession(model.native);
+  let lock: RunLock | null = null;
   try {
     await session.setData(SPLIT.TRAIN, sessionDataOf(data.train));
     if (data.val) await session.setData(SPLIT.VAL, sessionDataOf(data.val));
     const scriptPath = model.native.model.scriptPath;
     if (scriptPath !== undefined) await checkModuleForward(session, SPLIT.TRAIN, data.train, model.native.model);
+    // The writer's lock is taken as soon as the run directory is known; a checkpoint is accepted
+    // only once its content fits this model (resume-check.ts).
+    const claim = async (runDir: string) => {
+      lock = await acquireRunLock(runDir);
+    };
+    const location = await locateRun(config, cwd, o.runDir, { claim, check: resumeCheckFor(session, config, schedule) });
+    const resumeState = location.resume ? parseTrainerState(location.resume.trainerState, location.resume.info.dir) : null;
+    // The resume point is accepted once the session holds it; only then do the logs get trimmed.
+    if (location.resume && resumeState) {
+      await session.setState(location.resume.model);
+      await session.setOptimizerState(location.resume.optimizer);
+      await session.setRngState(Buffer.from(resumeState.rng.native, 'base64'));
+    }
     const layout = runDirLayout(location.runDir);
     await prepareRunDir(location.runDir);
     await writeFileAtomic(layout.config, resolvedConfigToYaml(config));
     await writeFileAtomic(layout.scheduleSummary, renderSummaryOfSchedule(schedule));
     if (scriptPath !== undefined) await copyModuleIntoRun(layout.root, scriptPath);
     await writeFileAtomic(layout.modelCard, modelCardText(modelCardOf(config, model.native.model, model.maskTokenId, data.train, cwd)));
-    const resumeState = location.resume ? parseTrainerState(location.resume.trainerState, location.resume.info.dir) : null;
     const resumeStep = resumeState ? resumeState.step : -1;
     const metricsLog = await MetricsLog.open(layout.metrics, { resumeStep });
     const tb = config.LOGGING.TENSORBOARD ? TensorBoardWriter.open(layout.tensorboard) : null;
@@ -96,6 +115,9 @@ export async function openRun(o: TrainOptions): Promise<Run> {
     if (tb && resumeStep > 0) tb.addSessionStart(resumeStep + 1);
     const c = config.SCHEDULE.CHECKPOINT;
     const es = config.TRAIN.EARLY_STOP;
+    const out = o.progress === undefined ? SILENT : createConsoleReporter(o.progress, o.stream ?? process.stderr);
+    const held = lock as RunLock | null;
+    if (held?.tookOver) out.line(`note: ${held.tookOver}`);
     return {
       config,
       schedule,
@@ -117,23 +139,43 @@ export async function openRun(o: TrainOptions): Promise<Run> {
       store: new CheckpointStore(layout.checkpoints, { keepTopN: c.KEEP_TOP_N, keepLastN: c.KEEP_LAST_N }),
       metricsLog,
       tb,
-      console: o.progress === undefined ? SILENT : createConsoleReporter(o.progress, o.stream ?? process.stderr),
+      console: out,
       monitor: { name: es.METRIC, mode: resolveMode(es.METRIC, es.MODE) },
       cwd,
       dataDescription: data.description,
+      lock: held,
     };
   } catch (err) {
     await session.dispose();
+    await releaseAfterFailedStart(lock);
     throw err;
   }
 }
 
+/** A start that failed leaves no lock and, when it created the run directory, no empty folder. */
+async function releaseAfterFailedStart(lock: RunLock | null): Promise<void> {
+  if (lock === null) return;
+  await lock.release().catch(() => undefined);
+  if (lock.createdDir) await rmdir(dirname(lock.file)).catch(() => undefined);
+}
+
+/**
+ * Releases everything a run holds. Every part is closed even when one fails (a full disk fails the
+ * last flush); the first failure is rethrown once all are done.
+ */
 export async function closeRun(run: Run): Promise<void> {
-  run.console.stop();
-  run.tb?.close();
-  try {
-    await run.metricsLog.close();
-  } finally {
-    await run.session.dispose();
-  }
+  const failures: unknown[] = [];
+  const attempt = async (fn: () => unknown) => {
+    try {
+      await fn();
+    } catch (e) {
+      failures.push(e);
+    }
+  };
+  await attempt(() => run.console.stop());
+  await attempt(() => run.tb?.close());
+  await attempt(() => run.metricsLog.close());
+  await attempt(() => run.session.dispose());
+  await attempt(() => run.lock?.release());
+  if (failures.length > 0) throw failures[0];
 }

@@ -79,14 +79,72 @@ export function metricsFromJson(m: Record<string, number | null> | undefined): R
   return Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, v === null ? Number.NaN : v]));
 }
 
-/** Checks the fields the loop relies on; a checkpoint from elsewhere gets a clear error. */
+const isInt = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isNumberOrNull = (v: unknown): boolean => v === null || isFiniteNumber(v);
+const isStringOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function accumulatorProblem(v: unknown, key: string): string | null {
+  if (!isRecord(v)) return `${key} is missing`;
+  if (!isFiniteNumber(v.sum)) return `${key}.sum must be a finite number`;
+  if (!isInt(v.count, 0)) return `${key}.count must be a non-negative integer`;
+  return null;
+}
+
+/**
+ * The first field of trainer_state.json that is missing, of the wrong type or out of range, as a
+ * phrase ("nextStep must be …"); null when every field the loop reads is usable. Steps must be
+ * safe integers with step <= nextStep <= totalSteps, so no later sum or comparison goes wrong.
+ */
+export function trainerStateProblem(raw: Record<string, unknown>): string | null {
+  const s = raw;
+  if (s.format !== TRAINER_STATE_FORMAT) return `format is ${JSON.stringify(s.format) ?? 'missing'}, expected ${TRAINER_STATE_FORMAT}`;
+  if (!isInt(s.totalSteps, 1)) return `totalSteps must be a positive integer (got ${JSON.stringify(s.totalSteps)})`;
+  if (!isInt(s.step, 0) || s.step > s.totalSteps) return `step must be an integer from 0 to totalSteps ${s.totalSteps} (got ${JSON.stringify(s.step)})`;
+  if (!isInt(s.nextStep, s.step) || s.nextStep > s.totalSteps)
+    return `nextStep must be an integer from step ${s.step} to totalSteps ${s.totalSteps} (got ${JSON.stringify(s.nextStep)})`;
+  if (!isInt(s.epoch, 1)) return `epoch must be a positive integer (got ${JSON.stringify(s.epoch)})`;
+  if (typeof s.stage !== 'string') return 'stage must be a string';
+  if (!isInt(s.stageIndex, 0)) return `stageIndex must be a non-negative integer (got ${JSON.stringify(s.stageIndex)})`;
+  if (!isRecord(s.sampler) || !isInt(s.sampler.epoch, 0) || !isInt(s.sampler.batch, 0)) return 'sampler must hold a non-negative integer epoch and batch';
+  if (!isRecord(s.rng) || typeof s.rng.native !== 'string' || !BASE64.test(s.rng.native)) return 'rng.native (the RNG state) must be base64 text';
+  if (!isInt(s.plateauStage, -1)) return `plateauStage must be an integer >= -1 (got ${JSON.stringify(s.plateauStage)})`;
+  if (s.plateau !== null) {
+    const p = s.plateau;
+    if (!isRecord(p)) return 'plateau must be null or the plateau scheduler state';
+    if (!isNumberOrNull(p.best)) return 'plateau.best must be a number or null';
+    for (const k of ['numBadValidations', 'cooldownCounter', 'validations', 'reductions'] as const)
+      if (!isInt(p[k], 0)) return `plateau.${k} must be a non-negative integer`;
+    if (!Array.isArray(p.lrs) || !p.lrs.every((v) => isFiniteNumber(v) && v >= 0)) return 'plateau.lrs must be a list of learning rates';
+  }
+  const es = s.earlyStop;
+  if (!isRecord(es)) return 'earlyStop is missing';
+  if (!isNumberOrNull(es.best) || !isInt(es.bestStep, 0) || typeof es.stopped !== 'boolean' || !isStringOrNull(es.reason) || !isStringOrNull(es.code))
+    return 'earlyStop must hold best (number or null), bestStep (integer), stopped (boolean), reason and code (string or null)';
+  const acc = accumulatorProblem(s.logLoss, 'logLoss') ?? accumulatorProblem(s.epochLoss, 'epochLoss');
+  if (acc) return acc;
+  if (!isNumberOrNull(s.lastGradNorm)) return 'lastGradNorm must be a finite number or null';
+  if (!isRecord(s.metrics) || !Object.values(s.metrics).every(isNumberOrNull)) return 'metrics must map names to numbers or null';
+  if (s.monitored !== null && (!isRecord(s.monitored) || typeof s.monitored.name !== 'string' || !isNumberOrNull(s.monitored.value)))
+    return 'monitored must be null or {name, value}';
+  if (typeof s.configHash !== 'string') return 'configHash must be a string';
+  if (!isStringOrNull(s.stopReason)) return 'stopReason must be a string or null';
+  return null;
+}
+
+/** What of a valid trainer state the schedule of this run cannot take (stage and LR-group counts). */
+export function trainerStateFitsSchedule(st: TrainerState, stages: number, groups: number): string | null {
+  if (st.stageIndex >= stages) return `stageIndex ${st.stageIndex} is past this schedule's ${stages} stage(s)`;
+  if (st.plateauStage >= stages) return `plateauStage ${st.plateauStage} is past this schedule's ${stages} stage(s)`;
+  if (st.plateau && st.plateau.lrs.length !== groups) return `the plateau state has ${st.plateau.lrs.length} LR groups, this schedule has ${groups}`;
+  return null;
+}
+
+/** Checks every field the loop relies on; a checkpoint from elsewhere gets a clear error. */
 export function parseTrainerState(raw: Record<string, unknown>, where: string): TrainerState {
-  const s = raw as Partial<TrainerState>;
-  const bad = (what: string) => new CheckpointError(`${where}: trainer_state.json ${what}; is this a train-native checkpoint?`);
-  if (s.format !== TRAINER_STATE_FORMAT) throw bad(`has format ${String(s.format)}, expected ${TRAINER_STATE_FORMAT}`);
-  if (typeof s.step !== 'number' || !Number.isInteger(s.step) || s.step < 0) throw bad('has no valid step');
-  if (typeof s.nextStep !== 'number' || !Number.isInteger(s.nextStep) || s.nextStep < s.step) throw bad('has no valid nextStep');
-  if (!s.rng || typeof s.rng.native !== 'string') throw bad('has no RNG state');
-  if (!s.earlyStop || !s.logLoss || !s.epochLoss) throw bad('misses the early-stop or loss state');
-  return s as TrainerState;
+  const problem = trainerStateProblem(raw);
+  if (problem !== null) throw new CheckpointError(`${where}: trainer_state.json: ${problem}; is this a train-native checkpoint?`);
+  return raw as unknown as TrainerState;
 }

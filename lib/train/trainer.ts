@@ -80,12 +80,19 @@ export class Trainer extends EventEmitter {
   /** Runs (or resumes) the training the options describe; resolves when it ends for any reason. */
   async run(): Promise<TrainResult> {
     const run = await openRun(this.options);
+    let failed = false;
     try {
       const result = await this.loop(run);
       this.emit('end', result);
       return result;
+    } catch (e) {
+      failed = true;
+      throw e;
     } finally {
-      await closeRun(run);
+      // After a failure (a full disk) closing may fail too; the first failure is the one reported.
+      await closeRun(run).catch((e: unknown) => {
+        if (!failed) throw e;
+      });
     }
   }
 
@@ -184,9 +191,7 @@ export class Trainer extends EventEmitter {
       if (st.configHash !== hash) {
         this.warn(run, `the config differs from the one checkpoint ${location.resume.info.name} was trained with; continuing with the new one`);
       }
-      await session.setState(location.resume.model);
-      await session.setOptimizerState(location.resume.optimizer);
-      await session.setRngState(Buffer.from(st.rng.native, 'base64'));
+      // The session already holds the checkpoint's weights, moments and RNG (openRun).
       if (st.stopReason !== null || st.step >= T) {
         const reason = st.stopReason ?? `the run already finished all ${T} steps`;
         out.line(`nothing to do: ${reason}`);

@@ -40,6 +40,11 @@ export interface TrainOptions {
    * run. Default: EXPERIMENT.OUTPUT_DIR/EXPERIMENT.NAME.
    */
   runDir?: string;
+  /**
+   * Train even when the size check (size-check.ts) estimates that the model and data need more
+   * memory than this machine has (`--force`).
+   */
+  force?: boolean;
 }
 
 /** Why a run ended. */

@@ -261,7 +261,7 @@ describe('--set', () => {
 
   test('a bad value is marked as coming from --set, without a file line', () => {
     const e = parseError('DATA:\n  BATCH_SIZE: 8\n', { sets: ['DATA.BATCH_SIZE=0'] });
-    expect(e.message).toBe('config error: DATA.BATCH_SIZE: must be >= 1, got 0 (from --set DATA.BATCH_SIZE=0)');
+    expect(e.message).toBe('config error: DATA.BATCH_SIZE: must be in [1, 16777216], got 0 (from --set DATA.BATCH_SIZE=0)');
     expect(e.line).toBeUndefined();
   });
 
@@ -375,7 +375,7 @@ describe('shorthand flags', () => {
 
   test('flag errors name the flag', () => {
     expect(parseError('', { flags: { lr: 'fast' } }).message).toBe("config error: LR_SCHEDULER.BASE_LR: expected a number, got 'fast' (from --lr)");
-    expect(parseError('', { flags: { 'batch-size': '0' } }).message).toBe('config error: DATA.BATCH_SIZE: must be >= 1, got 0 (from --batch-size)');
+    expect(parseError('', { flags: { 'batch-size': '0' } }).message).toBe('config error: DATA.BATCH_SIZE: must be in [1, 16777216], got 0 (from --batch-size)');
     expect(parseError('', { flags: { epochs: '2.5' } }).message).toBe('config error: TRAIN.EPOCHS: expected an integer, got 2.5 (from --epochs)');
     expect(parseError('', { flags: { scheduler: 'cosin' } }).message).toBe(
       "config error: LR_SCHEDULER.NAME: unknown scheduler 'cosin' (did you mean 'cosine'? allowed: constant, none, linear, cosine, polynomial, step, multistep, exponential, inverse_sqrt, cosine_restart, onecycle, wsd, plateau) (from --scheduler)",

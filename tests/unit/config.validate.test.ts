@@ -171,7 +171,7 @@ describe('per-key errors', () => {
   });
 
   test('range', () => {
-    expect(msg({ DATA: { BATCH_SIZE: 0 } })).toBe('config error: DATA.BATCH_SIZE: must be >= 1, got 0');
+    expect(msg({ DATA: { BATCH_SIZE: 0 } })).toBe('config error: DATA.BATCH_SIZE: must be in [1, 16777216], got 0');
     expect(msg({ LR_SCHEDULER: { BASE_LR: -1e-3 } })).toBe('config error: LR_SCHEDULER.BASE_LR: must be >= 0, got -0.001');
     expect(msg({ LR_SCHEDULER: { WARMUP_FRACTION: 1.5 } })).toBe('config error: LR_SCHEDULER.WARMUP_FRACTION: must be in [0, 1], got 1.5');
     expect(msg({ DATA: { VAL_FRACTION: 1 } })).toBe('config error: DATA.VAL_FRACTION: must be in (0, 1), got 1');
