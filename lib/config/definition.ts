@@ -272,6 +272,7 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
         example: 256,
       }),
       SCALING: oneOf('LR scaling rule when REFERENCE_BS is set.', ['linear', 'sqrt'], { default: 'linear' }),
+      INTERVAL: oneOf("step: the LR changes every optimizer step; epoch: it is constant within an epoch, the formulas taken on the epoch index and warmup epoch e (1-based) at WARMUP_LR + (BASE_LR - WARMUP_LR) * e / W (Lightning's interval: 'epoch').", ['step', 'epoch'], { default: 'step', noun: 'interval' }),
       PARAMETER_GROUPS: arr('Named parameter groups with their own LR, weight decay and scheduler keys.', PARAMETER_GROUP, {
         default: [],
       }),

@@ -166,6 +166,7 @@ export interface ParameterGroupConfig {
 export interface LrSchedulerConfig extends SchedulerKeys {
   REFERENCE_BS?: number; // enables LR scaling by effective batch size
   SCALING: 'linear' | 'sqrt'; // default 'linear'
+  INTERVAL: 'step' | 'epoch'; // default 'step' (SPEC §16)
   PARAMETER_GROUPS: ParameterGroupConfig[]; // default []
 }
 

@@ -63,6 +63,7 @@ describe('defaults', () => {
       THRESHOLD_MODE: 'rel',
       COOLDOWN: 0,
       SCALING: 'linear',
+      INTERVAL: 'step',
       PARAMETER_GROUPS: [],
     });
     expect(c.TRAIN).toEqual({

@@ -6,7 +6,7 @@
 import { ConfigError } from '../../config/errors';
 import type { ParameterGroupConfig, TrainNativeConfig } from '../../config/types';
 import { stage1Epochs, type TimeBase } from '../time-base';
-import { fillCurve, postWarmupStart } from './curves';
+import { epochCurve, fillCurve, fillEpochCurve, postWarmupStart } from './curves';
 import { DEFAULT_GROUP, groupNames } from './groups';
 import { baseKeys, buildCurveSpec, groupPath, lrScaleFactor, overlayKeys, type CurveSpec, type MergedKeys } from './keys';
 import { PlateauScheduler } from './plateau';
@@ -85,7 +85,17 @@ export function buildLrPlan(config: TrainNativeConfig, tb: TimeBase): LrPlan {
     });
   });
   const curves = groups.map(() => new Float64Array(tb.totalSteps));
-  stages.forEach((stage, si) => groups.forEach((_, gi) => fillCurve(specs[si][gi], curves[gi], stage.start)));
+  const perEpoch = config.LR_SCHEDULER.INTERVAL === 'epoch';
+  stages.forEach((stage, si) =>
+    groups.forEach((_, gi) => {
+      const spec = specs[si][gi];
+      if (!perEpoch) return fillCurve(spec, curves[gi], stage.start);
+      const e = epochCurve(spec);
+      // The plateau scheduler takes over where the warmup ends: a whole number of epochs.
+      specs[si][gi] = { ...spec, warmup: e.warmup * tb.stepsPerEpoch };
+      fillEpochCurve(e, tb.stepsPerEpoch, spec.total, curves[gi], stage.start);
+    }),
+  );
   return { groups, stages, specs, curves, scale };
 }
 
