@@ -50,7 +50,7 @@ step "3. native tests ($mode)"
 [ "$mode" = cuda ] && export TRAIN_NATIVE_TEST_CUDA=1
 TRAIN_NATIVE_REFERENCE_PYTHON="$PY" npx jest tests/native/trainer.test.ts tests/native/session.test.ts \
   tests/native/attention.test.ts tests/native/torch-reference.test.ts tests/native/optimizer-reference.test.ts \
-  tests/native/inference.test.ts
+  tests/native/inference.test.ts tests/native/memory-options.test.ts
 
 step "4. chunked attention on $mode (4096 tokens, 4 heads, head dim 64)"
 node -e '

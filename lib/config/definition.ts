@@ -288,6 +288,8 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
     DEVICE: oneOf('Device.', ['auto', 'cpu', 'cuda'], { default: 'auto', noun: 'device' }),
     PRECISION: oneOf('Compute precision.', ['fp32', 'bf16'], { default: 'fp32', noun: 'precision' }),
     THREADS: int("Intra-op CPU threads; 0 = LibTorch's choice.", { default: 0, min: 0 }),
+    EXPANDABLE_SEGMENTS: bool("CUDA: the caching allocator's expandable segments (PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True, set before CUDA allocates), less fragmentation for changing shapes; no effect on CPU.", { default: false }),
+    EMPTY_CACHE: oneOf("CUDA: return cached blocks to the driver at every epoch end (epoch), after every step too (batch), and also after every chunk of chunked attention (chunk); each costs a device sync and re-allocations. No effect on CPU.", ['never', 'epoch', 'batch', 'chunk'], { default: 'epoch', noun: 'empty-cache policy' }),
     AUTO_RESUME: bool('Resume from the latest complete checkpoint of the run directory if there is one.', {
       default: false,
     }),

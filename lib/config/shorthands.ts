@@ -18,7 +18,8 @@ export type ShorthandFlag =
   | 'resume-from'
   | 'skip-stage1'
   | 'output-dir'
-  | 'sync-command';
+  | 'sync-command'
+  | 'use-expandable-segments';
 
 export interface ShorthandSpec {
   /** Flag name without dashes, the key of `loadConfig`'s `flags`. */
@@ -66,6 +67,7 @@ export const SHORTHAND_FLAGS: readonly ShorthandSpec[] = [
   flag('resume-from', 'TRAIN.RESUME_FROM', 'string', 'dir', 'resume from this checkpoint'),
   flag('skip-stage1', 'STAGES.SKIP_STAGE1', 'boolean', '', 'skip stage 1 and go straight to stage 2'),
   flag('output-dir', 'EXPERIMENT.OUTPUT_DIR', 'string', 'dir', 'parent folder of run directories'),
+  flag('use-expandable-segments', 'TRAIN.EXPANDABLE_SEGMENTS', 'boolean', '', "CUDA: the caching allocator's expandable segments (seed 003's flag)"),
   flag('sync-command', 'SCHEDULE.CHECKPOINT.SYNC.COMMAND', 'string', 'cmd', 'copy the run directory after each checkpoint, e.g. "rclone sync {run_dir} b2:bucket/runs/{run_name}"'),
 ];
 

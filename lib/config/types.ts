@@ -191,6 +191,8 @@ export interface TrainConfig {
   DEVICE: 'auto' | 'cpu' | 'cuda'; // default 'auto'
   PRECISION: 'fp32' | 'bf16'; // default 'fp32'
   THREADS: number; // default 0 = LibTorch's choice
+  EXPANDABLE_SEGMENTS: boolean; // CUDA, default false
+  EMPTY_CACHE: 'never' | 'epoch' | 'batch' | 'chunk'; // CUDA, default 'epoch'
   AUTO_RESUME: boolean; // default false
   RESUME_FROM?: string;
   EARLY_STOP: EarlyStopConfig;

@@ -82,6 +82,8 @@ export interface NativeSessionOptions {
   expandableSegments?: boolean;
   /** CUDA: empty the caching allocator after every step. */
   emptyCacheAfterStep?: boolean;
+  /** CUDA: also after every query chunk of chunked attention (forward and backward). */
+  emptyCacheAfterChunk?: boolean;
 }
 
 export type IndexArray = Int32Array | BigInt64Array;

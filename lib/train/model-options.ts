@@ -116,6 +116,9 @@ export function planModel(config: TrainNativeConfig, dims: ModelDims, scriptDir 
     seed: config.EXPERIMENT.SEED,
     threads: t.THREADS,
     gradClip: t.GRAD_CLIP,
+    expandableSegments: t.EXPANDABLE_SEGMENTS,
+    emptyCacheAfterStep: t.EMPTY_CACHE === 'batch' || t.EMPTY_CACHE === 'chunk',
+    emptyCacheAfterChunk: t.EMPTY_CACHE === 'chunk',
   };
   // Drop undefined members so the native option checks see only what was decided.
   native.model = Object.fromEntries(Object.entries(native.model).filter(([, v]) => v !== undefined)) as NativeSessionOptions['model'];

@@ -18,6 +18,7 @@ import { bestCheckpoint } from '../checkpoint';
 import { EVENT } from '../schedule';
 import { CheckpointPolicy } from './checkpoint-policy';
 import { CheckpointSync, type SyncStatus } from './checkpoint-sync';
+import type { TrainNativeConfig } from '../config/types';
 import { newOutcome, type LoopComponent, type LoopContext, type RunEnd, type RunEvents } from './loop-parts';
 import { metricsFromJson, configHash } from './state';
 import { Monitor } from './monitor';
@@ -185,6 +186,7 @@ export class Trainer extends EventEmitter {
     if (location.note) out.line(location.note);
     out.line(run.dataDescription);
     for (const w of schedule.warnings) this.warn(run, w);
+    for (const w of cudaOnlyWarnings(config, session.device)) this.warn(run, w);
     const T = schedule.totalSteps;
     const st = run.resumeState;
     if (location.resume && st) {
@@ -245,6 +247,15 @@ export class Trainer extends EventEmitter {
       sync: null,
     };
   }
+}
+
+/** Seed 003's memory options act on CUDA's caching allocator: on another device, say so once. */
+export function cudaOnlyWarnings(config: TrainNativeConfig, device: string): string[] {
+  if (device.startsWith('cuda')) return [];
+  const out: string[] = [];
+  if (config.TRAIN.EXPANDABLE_SEGMENTS) out.push(`TRAIN.EXPANDABLE_SEGMENTS has no effect on ${device}: it configures CUDA's caching allocator`);
+  if (config.TRAIN.EMPTY_CACHE === 'batch' || config.TRAIN.EMPTY_CACHE === 'chunk') out.push(`TRAIN.EMPTY_CACHE ${config.TRAIN.EMPTY_CACHE} has no effect on ${device}: it empties CUDA's caching allocator`);
+  return out;
 }
 
 /** Trains as the options say and resolves with the result (`new Trainer(options).run()`). */

@@ -14,6 +14,18 @@
 namespace tn {
 namespace {
 
+thread_local bool emptyCacheAfterChunk = false;
+
+// Returns the chunk's blocks to the driver (CUDA only): lower peak reserved memory, at a sync each.
+void releaseChunkMemory(bool on, const torch::Tensor& like) {
+#ifdef TRAIN_NATIVE_WITH_CUDA
+  if (on && like.is_cuda()) c10::cuda::CUDACachingAllocator::emptyCache();
+#else
+  (void)on;
+  (void)like;
+#endif
+}
+
 // Large finite negative instead of -inf: a row whose keys are all padding gets a uniform
 // distribution rather than NaN, in fp32 and bf16 alike.
 constexpr double kMaskValue = -1e30;
@@ -56,6 +68,8 @@ struct ChunkedAttentionFn : public torch::autograd::Function<ChunkedAttentionFn>
     // probabilities are recomputed in backward.
     ctx->saved_data["causal"] = causal;
     ctx->saved_data["chunk"] = chunk;
+    // Backward may run on autograd's device thread: it takes the setting from here.
+    ctx->saved_data["emptyCache"] = emptyCacheAfterChunk;
     auto pad = keyPad.numel() ? keyPad : torch::Tensor();
     const int64_t n = q.size(2);
     const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
@@ -66,6 +80,8 @@ struct ChunkedAttentionFn : public torch::autograd::Function<ChunkedAttentionFn>
       auto kk = k.slice(2, 0, cols), vv = v.slice(2, 0, cols);
       auto p = blockProbs(q.slice(2, s0, e), kk, pad, causal, s0, scale);
       out.slice(2, s0, e).copy_(torch::matmul(p, vv));
+      p.reset();
+      releaseChunkMemory(emptyCacheAfterChunk, out);
     }
     // The output gives backward rowsum(dP * p) = rowsum(dO * out) without a chunk-sized product.
     ctx->save_for_backward({q, k, v, keyPad, out});
@@ -78,6 +94,7 @@ struct ChunkedAttentionFn : public torch::autograd::Function<ChunkedAttentionFn>
     auto q = saved[0], k = saved[1], v = saved[2], keyPad = saved[3], out = saved[4];
     const bool causal = ctx->saved_data["causal"].toBool();
     const int64_t chunk = ctx->saved_data["chunk"].toInt();
+    const bool emptyCache = ctx->saved_data["emptyCache"].toBool();
     auto pad = keyPad.numel() ? keyPad : torch::Tensor();
     // No graph is recorded here (a recomputing backward is not differentiable twice), which makes
     // the in-place updates below safe: per chunk at most two [B, H, chunk, N] blocks are alive
@@ -102,12 +119,16 @@ struct ChunkedAttentionFn : public torch::autograd::Function<ChunkedAttentionFn>
       p.reset();
       dq.slice(2, s0, e).copy_(torch::matmul(dS, kk).mul_(scale));
       dk.slice(2, 0, cols).add_(torch::matmul(dS.transpose(-2, -1), qc).mul_(scale));
+      dS.reset();
+      releaseChunkMemory(emptyCache, dq);
     }
     return {dq, dk, dv, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
 }  // namespace
+
+void setEmptyCacheAfterChunk(bool on) { emptyCacheAfterChunk = on; }
 
 torch::Tensor fullAttentionReference(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                      const torch::Tensor& keyPad, bool causal) {

@@ -42,6 +42,9 @@ torch::Device resolveDevice(const std::string& d);
 // (scaled_dot_product_attention on CUDA with LibTorch >= 2.0).
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const torch::Tensor& keyPad, bool causal, int64_t chunk, bool recompute = true);
+// Chunked attention on CUDA empties the caching allocator after every chunk (forward and backward)
+// while this is on; the calling thread's setting is taken at forward time (TRAIN.EMPTY_CACHE chunk).
+void setEmptyCacheAfterChunk(bool on);
 torch::Tensor fullAttentionReference(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                      const torch::Tensor& keyPad, bool causal);
 torch::Tensor chunkedAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,

@@ -395,6 +395,7 @@ StepResult Session::step(const StepRequest& req) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& im = live();
   return guarded([&] {
+    setEmptyCacheAfterChunk(im.opts.emptyCacheAfterChunk);
     const auto& groups = im.optim->groups();
     std::vector<double> lrs(groups.size(), std::nan(""));
     for (auto& [name, lr] : req.lrs) {

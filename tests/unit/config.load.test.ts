@@ -324,6 +324,7 @@ describe('shorthand flags', () => {
       ['--resume-from <dir>', 'TRAIN.RESUME_FROM'],
       ['--skip-stage1', 'STAGES.SKIP_STAGE1'],
       ['--output-dir <dir>', 'EXPERIMENT.OUTPUT_DIR'],
+      ['--use-expandable-segments', 'TRAIN.EXPANDABLE_SEGMENTS'],
       ['--sync-command <cmd>', 'SCHEDULE.CHECKPOINT.SYNC.COMMAND'],
     ]);
     expect(shorthandValuesFromOptions({ stage2Lr: '2e-4', skipStage1: true, other: 1 })).toEqual({ 'stage2-lr': '2e-4', 'skip-stage1': true });

@@ -73,6 +73,8 @@ describe('defaults', () => {
       DEVICE: 'auto',
       PRECISION: 'fp32',
       THREADS: 0,
+      EXPANDABLE_SEGMENTS: false,
+      EMPTY_CACHE: 'epoch',
       AUTO_RESUME: false,
       EARLY_STOP: { ACTIVE: false, METRIC: 'val_loss', MODE: 'auto', MIN_DELTA: 0 },
       ON_NONFINITE: 'stop',
