@@ -52,6 +52,22 @@ bool boolean(const Napi::Object& o, const char* k, bool def, const std::string& 
   return v.As<Napi::Boolean>().Value();
 }
 
+// An optional array of integers (each >= min); absent = empty.
+std::vector<int64_t> integers(const Napi::Object& o, const char* k, const std::string& path, int64_t min) {
+  std::vector<int64_t> out;
+  if (!has(o, k)) return out;
+  auto arr = o.Get(k);
+  if (!arr.IsArray()) bad(path + "." + k, "must be an array of integers");
+  auto a = arr.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    auto e = a.Get(i);
+    if (!e.IsNumber() || e.As<Napi::Number>().Int64Value() < min)
+      bad(path + "." + k + "[" + std::to_string(i) + "]", min > INT64_MIN ? "must be an integer >= " + std::to_string(min) : "must be an integer");
+    out.push_back(e.As<Napi::Number>().Int64Value());
+  }
+  return out;
+}
+
 // One copy of a TypedArray into a host buffer; `cols` < 0: 1-D, else [B, numel / B].
 tn::HostArray typed(const Napi::Value& v, const std::string& path, int64_t batch, bool twoD) {
   if (!v.IsTypedArray()) bad(path, "must be a TypedArray (Float32Array, Int32Array, BigInt64Array or Uint8Array)");
@@ -106,16 +122,7 @@ tn::SessionOptions unpackOptions(const Napi::Value& v) {
   s.inputDim = integer(m, "inputDim", 0, mp);
   s.numClasses = integer(m, "numClasses", 0, mp);
   s.outputDim = integer(m, "outputDim", 1, mp);
-  if (has(m, "hiddenSizes")) {
-    auto arr = m.Get("hiddenSizes");
-    if (!arr.IsArray()) bad(mp + ".hiddenSizes", "must be an array of integers");
-    auto a = arr.As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); ++i) {
-      auto e = a.Get(i);
-      if (!e.IsNumber()) bad(mp + ".hiddenSizes[" + std::to_string(i) + "]", "must be an integer");
-      s.hiddenSizes.push_back(e.As<Napi::Number>().Int64Value());
-    }
-  }
+  s.hiddenSizes = integers(m, "hiddenSizes", mp, INT64_MIN);
   s.vocabSize = integer(m, "vocabSize", 0, mp);
   s.dModel = integer(m, "dModel", s.dModel, mp);
   s.numHeads = integer(m, "numHeads", s.numHeads, mp);
@@ -131,16 +138,7 @@ tn::SessionOptions unpackOptions(const Napi::Value& v) {
   s.scriptPath = str(m, "scriptPath", "", mp);
   s.input = str(m, "input", s.input, mp);
   s.loss = str(m, "loss", s.loss, mp);
-  if (has(m, "inputShape")) {
-    auto arr = m.Get("inputShape");
-    if (!arr.IsArray()) bad(mp + ".inputShape", "must be an array of integers");
-    auto a = arr.As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); ++i) {
-      auto e = a.Get(i);
-      if (!e.IsNumber() || e.As<Napi::Number>().Int64Value() < 1) bad(mp + ".inputShape[" + std::to_string(i) + "]", "must be a positive integer");
-      s.inputShape.push_back(e.As<Napi::Number>().Int64Value());
-    }
-  }
+  s.inputShape = integers(m, "inputShape", mp, 1);
 
   if (has(root, "optimizer")) {
     auto op = asObject(root.Get("optimizer"), "options.optimizer");
