@@ -4,6 +4,9 @@
  * PID, host and start time. A second writer is refused, naming the holder. A lock whose process
  * is gone on this host (the run was killed with kill -9) is stale and taken over, with a note.
  * A lock from another host is never taken over: its process cannot be checked from here.
+ * A lock written for another directory — a copy of the run directory, e.g. the remote copy of
+ * SCHEDULE.CHECKPOINT.SYNC brought back after the machine was lost — is not this directory's:
+ * the lock records its directory's inode, and a copy has a new one, so it is taken over too.
  * Readers (plot, schedule, loading a model) take no lock.
  */
 import * as fs from 'fs';
@@ -19,6 +22,8 @@ export interface LockHolder {
   startedAt: string;
   /** Linux: the process start time in /proc/<pid>/stat, to tell a reused PID apart. */
   procStart?: string;
+  /** The run directory's inode when the lock was taken: a copied directory has another. */
+  dirIno?: number;
 }
 
 /** Another writer holds the run directory (a person's choice to resolve: exit status 2). */
@@ -50,7 +55,13 @@ function parseHolder(text: string): LockHolder | null {
   try {
     const v = JSON.parse(text) as Partial<LockHolder>;
     if (typeof v.pid === 'number' && Number.isSafeInteger(v.pid) && v.pid > 0 && typeof v.host === 'string' && typeof v.startedAt === 'string') {
-      return { pid: v.pid, host: v.host, startedAt: v.startedAt, ...(typeof v.procStart === 'string' ? { procStart: v.procStart } : {}) };
+      return {
+        pid: v.pid,
+        host: v.host,
+        startedAt: v.startedAt,
+        ...(typeof v.procStart === 'string' ? { procStart: v.procStart } : {}),
+        ...(typeof v.dirIno === 'number' ? { dirIno: v.dirIno } : {}),
+      };
     }
   } catch {
     // an unreadable lock is treated like one whose writer died while writing it (below)
@@ -131,6 +142,7 @@ export async function acquireRunLock(runDir: string): Promise<RunLock> {
   const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
   const start = procStat(process.pid)?.startTicks;
   if (start !== undefined) me.procStart = start;
+  me.dirIno = (await fs.promises.stat(runDir)).ino;
   let tookOver: string | null = null;
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await tryCreate(file, me)) return held(file, me, tookOver, createdDir);
@@ -143,6 +155,8 @@ export async function acquireRunLock(runDir: string): Promise<RunLock> {
         await new Promise((r) => setTimeout(r, WRITE_GRACE_MS - age));
         continue;
       }
+    } else if (holder.dirIno !== undefined && holder.dirIno !== me.dirIno) {
+      // Copied with the directory (a sync, a backup): it locks the original, not this copy.
     } else if (holder.host !== me.host) {
       throw new RunLockedError(
         `${runDir} is locked by ${describeHolder(holder)} (${file}); another host's process cannot be checked from here: delete the lock only if that run has ended`,
@@ -167,7 +181,12 @@ export async function acquireRunLock(runDir: string): Promise<RunLock> {
       continue;
     }
     await fs.promises.rm(aside, { force: true });
-    tookOver = holder ? `took over the stale lock of ${describeHolder(holder)}, which is no longer running` : `took over an unreadable lock file ${file}`;
+    tookOver =
+      holder === null
+        ? `took over an unreadable lock file ${file}`
+        : holder.dirIno !== undefined && holder.dirIno !== me.dirIno
+          ? `took over the lock of ${describeHolder(holder)}: it was copied along with the directory, and locks the original`
+          : `took over the stale lock of ${describeHolder(holder)}, which is no longer running`;
   }
   const last = await readLock(file);
   const holder = last ? parseHolder(last.text) : null;

@@ -47,6 +47,17 @@ describe('acquireRunLock', () => {
     await lock.release();
   });
 
+  test("a lock copied along with the directory (another directory's inode) locks the original, not the copy", async () => {
+    const original = makeTempDir('lock');
+    const held = await acquireRunLock(original);
+    const copy = makeTempDir('lock');
+    fs.copyFileSync(held.file, path.join(copy, LOCK_FILE)); // a live holder on this host, as a sync would copy it
+    const lock = await acquireRunLock(copy);
+    expect(lock.tookOver).toMatch(/it was copied along with the directory, and locks the original$/);
+    await expect(acquireRunLock(original)).rejects.toThrow(/is in use by another training run/);
+    await Promise.all([lock.release(), held.release()]);
+  });
+
   test('a live PID with another process start time (a reused PID) is stale', async () => {
     if (!fs.existsSync('/proc/self/stat')) return;
     const dir = makeTempDir('lock');
