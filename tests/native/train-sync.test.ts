@@ -63,7 +63,9 @@ async function trainWith(config: Record<string, unknown>, dir: string, opts: { a
     expect(resumed.result.status).toBe('completed');
     const last = checkpointNames(ref.result.runDir).pop() as string;
     expect(tensors(remote, last)).toEqual(tensors(ref.result.runDir, last));
-    expect(first.syncs.every((s) => s.ok && s.attempt === 1)).toBe(true);
+    // A copy may fail while the run deletes an old checkpoint under it (rclone reports that too):
+    // it is retried, and what counts is that the newest checkpoint reached the copy (above).
+    expect(first.syncs.filter((s) => s.ok).map((s) => s.step)).toContain(32);
   }, 120_000);
 
   it('retries a failing command, then warns (console, metrics.jsonl, warning event) and training still finishes', async () => {
