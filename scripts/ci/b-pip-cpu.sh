@@ -34,4 +34,4 @@ TRAIN_NATIVE_ADDON="$ADDON" TRAIN_NATIVE_REFERENCE_PYTHON="$PY" \
 # The reference comparisons skip themselves without a torch: here they must have run.
 node scripts/ci/require-ran.js "$CI_WORK/jest-pip.json" \
   'tests/native/torch-reference.test.ts' 'tests/native/safetensors.test.ts::safetensors cross-check with Python' \
-  'tests/native/inference.test.ts'
+  'tests/native/inference.test.ts::python/train_native_torch.py'
