@@ -18,8 +18,9 @@ import type { Monitored } from './checkpoint-policy';
 import type { EvalPlan } from './evaluate';
 import { LoopState } from './loop-state';
 import { checkDataFits, checkTrainable, planModel } from './model-options';
-import { locateRun, type RunLocation } from './run-location';
-import { parseTrainerState, type TrainerState } from './state';
+import { planResume, scheduleKeysOf, type ResumePlan } from './resume-plan';
+import { locateRun, newRunDir, type RunLocation } from './run-location';
+import { configHash, parseTrainerState, type TrainerState } from './state';
 import type { LogSinks } from './train-log';
 import type { TrainOptions } from './types';
 
@@ -29,8 +30,13 @@ export interface Run extends LogSinks {
   schedule: Schedule;
   train: Dataset;
   location: RunLocation;
-  /** trainer_state.json of the checkpoint being resumed, parsed once. */
+  /** trainer_state.json of the checkpoint being resumed exactly, parsed once. */
   resumeState: TrainerState | null;
+  /** trainer_state.json of the checkpoint loaded (resumed exactly, re-based or weights-only). */
+  checkpointState: TrainerState | null;
+  resumePlan: ResumePlan | null;
+  /** Lines for the log about how the run was set up. */
+  notes: string[];
   state: LoopState;
   session: NativeSession;
   batchPlan: BatchPlan;
@@ -65,13 +71,27 @@ function configOf(o: TrainOptions): TrainNativeConfig {
 
 export async function openRun(o: TrainOptions): Promise<Run> {
   const cwd = o.cwd ?? process.cwd();
-  const config = configOf(o);
+  let config = configOf(o);
   checkTrainable(config);
   const data = loadData(config, { baseDir: cwd });
   const dims = inferModelDims(config, data.train, data.val);
   checkDataFits(config, data.train);
-  const schedule = buildSchedule(config, { trainSamples: data.train.size });
-  const location = await locateRun(config, cwd, o.runDir);
+  let location = await locateRun(config, cwd, o.runDir);
+  const loaded = location.resume;
+  const checkpointState = loaded ? parseTrainerState(loaded.trainerState, loaded.info.dir) : null;
+  const notes: string[] = [];
+  if (loaded && checkpointState && config.STAGES.SKIP_STAGE1 && checkpointState.stage === 'stage2' && checkpointState.stageIndex >= 1) {
+    // The checkpoint's counters already include stage 1: there is nothing left to skip, and the epochs count on.
+    config = { ...config, STAGES: { ...config.STAGES, SKIP_STAGE1: false } };
+    notes.push(`checkpoint ${loaded.info.name} is past stage 1: --skip-stage1 (STAGES.SKIP_STAGE1) has nothing to skip; the epochs count on from its epoch ${checkpointState.epoch - 1}`);
+  }
+  const resumePlan = loaded && checkpointState ? planResume(config, checkpointState, loaded.info.dir, data.train.size, checkpointState.configHash === configHash(config)) : null;
+  if (loaded && resumePlan && resumePlan.mode !== 'exact') {
+    const fresh = newRunDir(config, cwd, o.runDir);
+    location = { ...location, runDir: fresh.dir, note: resumePlan.mode === 'weights-only' ? `starting from the weights of ${loaded.info.dir} (--weights-only)` : `resuming from ${loaded.info.dir} with a changed configuration` };
+    if (fresh.note) notes.push(fresh.note);
+  }
+  const schedule = buildSchedule(config, { trainSamples: data.train.size, ...(resumePlan?.origin ? { origin: resumePlan.origin } : {}) });
   const model = planModel(config, dims);
   const session = await createSession(model.native);
   try {
@@ -81,7 +101,8 @@ export async function openRun(o: TrainOptions): Promise<Run> {
     await prepareRunDir(location.runDir);
     await writeFileAtomic(layout.config, resolvedConfigToYaml(config));
     await writeFileAtomic(layout.scheduleSummary, renderSummaryOfSchedule(schedule));
-    const resumeState = location.resume ? parseTrainerState(location.resume.trainerState, location.resume.info.dir) : null;
+    // A re-based or weights-only run writes a new run directory: nothing in it to truncate.
+    const resumeState = resumePlan?.mode === 'exact' ? checkpointState : null;
     const resumeStep = resumeState ? resumeState.step : -1;
     const metricsLog = await MetricsLog.open(layout.metrics, { resumeStep });
     const tb = config.LOGGING.TENSORBOARD ? TensorBoardWriter.open(layout.tensorboard) : null;
@@ -90,19 +111,27 @@ export async function openRun(o: TrainOptions): Promise<Run> {
     if (tb && resumeStep > 0) tb.addSessionStart(resumeStep + 1);
     const c = config.SCHEDULE.CHECKPOINT;
     const es = config.TRAIN.EARLY_STOP;
+    const state = stateOf(schedule, resumePlan, checkpointState, loaded?.info.dir ?? '');
+    state.scheduleKeys = scheduleKeysOf(config, data.train.size);
+    const sampler = (batchSize: number) => new EpochSampler({ size: data.train.size, batchSize, dropLast: config.DATA.DROP_LAST, seed: config.EXPERIMENT.SEED });
+    const b2 = config.STAGES.STAGE2.BATCH_SIZE;
     return {
       config,
       schedule,
       train: data.train,
       location,
       resumeState,
-      state: resumeState ? LoopState.resumed(schedule, resumeState) : LoopState.fresh(schedule),
+      checkpointState,
+      resumePlan,
+      notes,
+      state,
       session,
       batchPlan: {
         config,
         schedule,
         data: data.train,
-        sampler: new EpochSampler({ size: data.train.size, batchSize: config.DATA.BATCH_SIZE, dropLast: config.DATA.DROP_LAST, seed: config.EXPERIMENT.SEED }),
+        sampler: sampler(config.DATA.BATCH_SIZE),
+        ...(b2 !== undefined && b2 !== config.DATA.BATCH_SIZE ? { stage2Sampler: sampler(b2) } : {}),
         maskTokenId: model.maskTokenId,
       },
       evalPlan: data.val
@@ -120,6 +149,16 @@ export async function openRun(o: TrainOptions): Promise<Run> {
     await session.dispose();
     throw err;
   }
+}
+
+function stateOf(schedule: Schedule, plan: ResumePlan | null, st: TrainerState | null, checkpointDir: string): LoopState {
+  if (plan === null || st === null) return LoopState.fresh(schedule);
+  if (plan.mode === 'exact') return LoopState.resumed(schedule, st);
+  const source = { checkpoint: checkpointDir, step: st.step, mode: plan.mode };
+  if (plan.mode === 'rebased') return LoopState.rebased(schedule, st, source);
+  const s = LoopState.fresh(schedule);
+  s.source = source;
+  return s;
 }
 
 export async function closeRun(run: Run): Promise<void> {

@@ -22,6 +22,7 @@ import { metricsFromJson, configHash } from './state';
 import { Monitor } from './monitor';
 import { isNonFinite, NonFiniteGuard } from './non-finite';
 import { StepPipeline } from './pipeline';
+import { describeChanges } from './resume-plan';
 import { closeRun, openRun, shownPath, type Run } from './run-setup';
 import { Stages } from './stages';
 import { EpochLog, StepLog } from './train-log';
@@ -141,6 +142,7 @@ export class Trainer extends EventEmitter {
     const { config, schedule, session, location, console: out } = run;
     for (const s of location.skipped) this.warn(run, `checkpoint ${s.name} is unusable (${s.problem}); passed over`);
     if (location.note) out.line(location.note);
+    for (const n of run.notes) out.line(n);
     out.line(run.dataDescription);
     for (const w of schedule.warnings) this.warn(run, w);
     const T = schedule.totalSteps;
@@ -156,6 +158,29 @@ export class Trainer extends EventEmitter {
         const reason = st.stopReason ?? `the run already finished all ${T} steps`;
         out.line(`nothing to do: ${reason}`);
         return this.result(run, { status: st.stopReason ? 'early_stopped' : 'already_complete', reason: st.stopReason }, st.step, metricsFromJson(st.metrics));
+      }
+    } else if (location.resume && run.resumePlan && run.checkpointState) {
+      const plan = run.resumePlan;
+      const cst = run.checkpointState;
+      await session.setState(location.resume.model);
+      if (plan.mode === 'rebased') {
+        // SPEC §15: counters and optimizer continue; the schedule starts over at the checkpoint's step.
+        await session.setOptimizerState(location.resume.optimizer);
+        await session.setRngState(Buffer.from(cst.rng.native, 'base64'));
+        const s0 = cst.step;
+        out.line(`changed since checkpoint ${location.resume.info.name}: ${describeChanges(plan.changes)}`);
+        const lr0 = s0 < T ? schedule.lr(s0) : Number.NaN;
+        out.line(
+          `the schedule is re-based at step ${s0}: epochs ${schedule.epochOfStep(s0)}–${schedule.timeBase.epochs}, steps ${s0 + 1}–${T}` +
+            (s0 < T ? `, LR ${lr0.toPrecision(4)} → ${schedule.lr(T - 1).toPrecision(4)}` : '') +
+            '; plateau and early stopping start fresh',
+        );
+        if (s0 >= T) {
+          out.line(`nothing to do: the checkpoint's step ${s0} is at or past the new total of ${T} steps`);
+          return this.result(run, { status: 'already_complete', reason: null }, s0, metricsFromJson(cst.metrics));
+        }
+      } else {
+        out.line(`loaded the weights of checkpoint ${location.resume.info.name}; optimizer, counters and schedule start fresh`);
       }
     } else if (location.initEncoderFrom) {
       const loaded = await session.setState(location.initEncoderFrom.model, { prefix: 'encoder.', strict: true });

@@ -323,6 +323,11 @@ describe('shorthand flags', () => {
       ['--accumulation-steps <int>', 'TRAIN.ACCUMULATION_STEPS'],
       ['--resume-from <dir>', 'TRAIN.RESUME_FROM'],
       ['--skip-stage1', 'STAGES.SKIP_STAGE1'],
+      ['--stage1-epochs <int>', 'STAGES.STAGE1.EPOCHS'],
+      ['--stage2-batch-size <int>', 'STAGES.STAGE2.BATCH_SIZE'],
+      ['--progressive-unfreeze', 'STAGES.STAGE2.PROGRESSIVE_UNFREEZE'],
+      ['--weights-only', 'TRAIN.RESUME_WEIGHTS_ONLY'],
+      ['--use-expandable-segments', 'TRAIN.EXPANDABLE_SEGMENTS'],
       ['--output-dir <dir>', 'EXPERIMENT.OUTPUT_DIR'],
     ]);
     expect(shorthandValuesFromOptions({ stage2Lr: '2e-4', skipStage1: true, other: 1 })).toEqual({ 'stage2-lr': '2e-4', 'skip-stage1': true });

@@ -7,9 +7,12 @@
  */
 import type { CurveSpec } from './keys';
 
-/** Linear warmup: WARMUP_LR + (BASE - WARMUP_LR) * k / w for k < w. */
+/**
+ * Linear warmup: WARMUP_LR + (BASE - WARMUP_LR) * k / w for k < w. Per epoch (SPEC §16) warmup
+ * epoch e = k + 1 of w gets e / w, so the last warmup epoch already trains at BASE (seed 004).
+ */
 function warmupLr(s: CurveSpec, k: number): number {
-  return s.warmupLr + ((s.base - s.warmupLr) * k) / s.warmup;
+  return s.warmupLr + ((s.base - s.warmupLr) * (s.perEpoch ? k + 1 : k)) / s.warmup;
 }
 
 /** Progress through the post-warmup phase, clipped to [0, 1]. */
@@ -122,12 +125,7 @@ export function lrAt(s: CurveSpec, k: number): number {
   }
 }
 
-/** Writes lr[k] for k = 0 … s.total-1 into out[offset + k]. */
-export function fillCurve(s: CurveSpec, out: Float64Array, offset: number): void {
-  for (let k = 0; k < s.total; k++) out[offset + k] = lrAt(s, k);
-}
-
-/** The step the curve's post-warmup phase starts (where a plateau scheduler takes over). */
+/** The index (step, or epoch with INTERVAL: epoch) the curve's post-warmup phase starts at (where a plateau scheduler takes over). */
 export function postWarmupStart(s: CurveSpec): number {
   return s.name === 'onecycle' ? 0 : s.warmup;
 }
