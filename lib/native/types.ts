@@ -74,6 +74,8 @@ export interface NativeSessionOptions {
   expandableSegments?: boolean;
   /** CUDA: empty the caching allocator after every step. */
   emptyCacheAfterStep?: boolean;
+  /** CUDA: also between the query chunks of chunked attention (process-wide). */
+  emptyCacheChunks?: boolean;
 }
 
 export type IndexArray = Int32Array | BigInt64Array;

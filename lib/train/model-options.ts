@@ -111,6 +111,10 @@ export function planModel(config: TrainNativeConfig, dims: ModelDims): ModelPlan
     seed: config.EXPERIMENT.SEED,
     threads: t.THREADS,
     gradClip: t.GRAD_CLIP,
+    expandableSegments: t.EXPANDABLE_SEGMENTS,
+    emptyCacheAfterStep: t.EMPTY_CACHE === 'batch' || t.EMPTY_CACHE === 'chunk',
+    // Sent only when asked, so an addon built before the option existed still takes the rest.
+    ...(t.EMPTY_CACHE === 'chunk' ? { emptyCacheChunks: true } : {}),
   };
   // Drop undefined members so the native option checks see only what was decided.
   native.model = Object.fromEntries(Object.entries(native.model).filter(([, v]) => v !== undefined)) as NativeSessionOptions['model'];

@@ -93,6 +93,7 @@ export async function openRun(o: TrainOptions): Promise<Run> {
   }
   const schedule = buildSchedule(config, { trainSamples: data.train.size, ...(resumePlan?.origin ? { origin: resumePlan.origin } : {}) });
   const model = planModel(config, dims);
+  if (config.TRAIN.EXPANDABLE_SEGMENTS) useExpandableSegments();
   const session = await createSession(model.native);
   try {
     await session.setData(SPLIT.TRAIN, sessionDataOf(data.train));
@@ -149,6 +150,17 @@ export async function openRun(o: TrainOptions): Promise<Run> {
     await session.dispose();
     throw err;
   }
+}
+
+/**
+ * PyTorch's caching allocator reads PYTORCH_CUDA_ALLOC_CONF once, when CUDA first allocates: it is
+ * set here, before the session (and so CUDA) starts. A setting the user exported is kept and
+ * extended; the native side sets it too when the addon is used without this package's loop.
+ */
+function useExpandableSegments(): void {
+  const now = process.env.PYTORCH_CUDA_ALLOC_CONF;
+  if (now === undefined || now === '') process.env.PYTORCH_CUDA_ALLOC_CONF = 'expandable_segments:True';
+  else if (!now.includes('expandable_segments')) process.env.PYTORCH_CUDA_ALLOC_CONF = `${now},expandable_segments:True`;
 }
 
 function stateOf(schedule: Schedule, plan: ResumePlan | null, st: TrainerState | null, checkpointDir: string): LoopState {

@@ -81,7 +81,7 @@ export class Stages implements LoopComponent {
       if (stage.name !== 'main') {
         events.emit('stage', { step: k, stage: stage.name });
         const what = stage.name === 'stage2' ? 'stage 2: supervised training' : config.STAGES.STAGE1.OBJECTIVE === 'supervised' ? 'stage 1: supervised training with the base frozen' : 'stage 1: masked-token pretraining of the encoder';
-        out.line(`${what} (steps ${stage.start + 1}–${stage.end})`);
+        out.line(`${what} (steps ${k + 1}–${stage.end})`);
       }
     }
     const at = schedule.epochAt(k);

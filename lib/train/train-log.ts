@@ -83,7 +83,7 @@ export class EpochLog implements LoopComponent {
     tb?.flush();
     await metricsLog.flush();
     state.epochLoss = { sum: 0, count: 0 };
-    if (!this.ctx.onCpu) await session.emptyCache();
+    if (!this.ctx.onCpu && config.TRAIN.EMPTY_CACHE !== 'never') await session.emptyCache();
   }
 
   private async histograms(tb: TensorBoardWriter, step: number): Promise<void> {

@@ -187,6 +187,10 @@ export class Trainer extends EventEmitter {
       out.line(`loaded ${loaded.length} stage-1 encoder tensors from ${location.initEncoderFrom.info.dir}`);
     }
     const device = session.device;
+    if (device === 'cpu') {
+      if (config.TRAIN.EXPANDABLE_SEGMENTS) this.warn(run, 'TRAIN.EXPANDABLE_SEGMENTS (--use-expandable-segments) has no effect on CPU: it configures the CUDA allocator');
+      if (config.TRAIN.EMPTY_CACHE === 'batch' || config.TRAIN.EMPTY_CACHE === 'chunk') this.warn(run, `TRAIN.EMPTY_CACHE: ${config.TRAIN.EMPTY_CACHE} has no effect on CPU: it empties the CUDA allocator's cache`);
+    }
     const parameters = (await session.parameters()).reduce((n, p) => n + p.numel, 0);
     const startStep = run.state.nextStep;
     this.emit('start', { runDir: location.runDir, totalSteps: T, stepsPerEpoch: schedule.stepsPerEpoch, startStep, resumedFrom: location.resume?.info.name ?? null, device, parameters });

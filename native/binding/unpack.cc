@@ -171,6 +171,7 @@ tn::SessionOptions unpackOptions(const Napi::Value& v) {
   o.gradClip = num(root, "gradClip", o.gradClip, "options");
   o.expandableSegments = boolean(root, "expandableSegments", false, "options");
   o.emptyCacheAfterStep = boolean(root, "emptyCacheAfterStep", false, "options");
+  o.emptyCacheChunks = boolean(root, "emptyCacheChunks", false, "options");
   return o;
 }
 

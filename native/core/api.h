@@ -73,6 +73,7 @@ struct SessionOptions {
   double gradClip = 1.0;         // 0 = off
   bool expandableSegments = false; // CUDA: PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
   bool emptyCacheAfterStep = false;
+  bool emptyCacheChunks = false;   // CUDA: also after every query chunk of chunked attention (process-wide)
 };
 
 enum class ElemType { F32, I32, I64, U8 };

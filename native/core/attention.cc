@@ -4,6 +4,7 @@
 // attentionBench entry point (attention alone, for scripts/bench-attention.js).
 #include "core/internal.h"
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 
@@ -49,6 +50,21 @@ torch::Tensor blockProbs(const torch::Tensor& qc, const torch::Tensor& kk, const
   return torch::softmax(s, -1);
 }
 
+namespace {
+std::atomic<bool> emptyBetweenChunks{false};
+
+// Called at the top of every chunk after the first, when the previous chunk's temporaries are gone.
+void releaseBetweenChunks(const torch::Tensor& t) {
+#ifdef TRAIN_NATIVE_WITH_CUDA
+  if (emptyBetweenChunks.load(std::memory_order_relaxed) && t.is_cuda()) c10::cuda::CUDACachingAllocator::emptyCache();
+#else
+  (void)t;
+#endif
+}
+}  // namespace
+
+void setEmptyCacheBetweenChunks(bool on) { emptyBetweenChunks.store(on, std::memory_order_relaxed); }
+
 struct ChunkedAttentionFn : public torch::autograd::Function<ChunkedAttentionFn> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor q, torch::Tensor k,
                                torch::Tensor v, torch::Tensor keyPad, bool causal, int64_t chunk) {
@@ -61,6 +77,7 @@ struct ChunkedAttentionFn : public torch::autograd::Function<ChunkedAttentionFn>
     const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
     auto out = torch::empty_like(q);
     for (int64_t s0 = 0; s0 < n; s0 += chunk) {
+      if (s0 > 0) releaseBetweenChunks(q);
       const int64_t e = std::min(n, s0 + chunk);
       const int64_t cols = causal ? e : k.size(2);  // causal: later keys are masked anyway
       auto kk = k.slice(2, 0, cols), vv = v.slice(2, 0, cols);
@@ -90,6 +107,7 @@ struct ChunkedAttentionFn : public torch::autograd::Function<ChunkedAttentionFn>
     auto rowDot = (dO * out).sum(-1, true);
     auto dq = torch::zeros_like(q), dk = torch::zeros_like(k), dv = torch::zeros_like(v);
     for (int64_t s0 = 0; s0 < n; s0 += chunk) {
+      if (s0 > 0) releaseBetweenChunks(q);
       const int64_t e = std::min(n, s0 + chunk);
       const int64_t cols = causal ? e : k.size(2);
       auto qc = q.slice(2, s0, e);

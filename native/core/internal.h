@@ -40,6 +40,10 @@ torch::Device resolveDevice(const std::string& d);
 // chunk > 0 && chunk < N: query-chunked attention that recomputes each chunk's probabilities in
 // backward (memory O(N * chunk) per head instead of O(N^2)); otherwise full attention
 // (scaled_dot_product_attention on CUDA with LibTorch >= 2.0).
+// Chunked attention returns the caching allocator's free blocks to the driver between chunks
+// (TRAIN.EMPTY_CACHE: chunk). Process-wide, like the allocator it acts on.
+void setEmptyCacheBetweenChunks(bool on);
+
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const torch::Tensor& keyPad, bool causal, int64_t chunk, bool recompute = true);
 torch::Tensor fullAttentionReference(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,

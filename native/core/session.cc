@@ -393,6 +393,7 @@ Session::Session(const SessionOptions& opts) : impl_(std::make_unique<Impl>()) {
     if (opts.threads < 0) invalidArg("threads must be >= 0");
     if (!(opts.gradClip >= 0 && std::isfinite(opts.gradClip))) invalidArg("gradClip must be >= 0 (0 = off)");
     im.device = resolveDevice(opts.device);
+    setEmptyCacheBetweenChunks(im.device.is_cuda() && opts.emptyCacheChunks);
     if (im.device.is_cuda() && opts.expandableSegments) {
       // Read by the caching allocator at its first allocation; an existing setting wins.
       setenv("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True", 0);
