@@ -1,11 +1,12 @@
 /**
  * `train-native schedule [CONFIG]`: the dry run of SPEC §7. No data and no native code: the config
- * is loaded, the schedule engine computes every step's LR, events and probabilities, and this
+ * is loaded (N from DATA.TRAIN_SAMPLES, else counted from the data files without loading them), the schedule engine computes every step's LR, events and probabilities, and this
  * prints either the §7 JSON (`--json`, nothing else on stdout) or the human summary; `--plot`
  * also writes the SVG.
  */
 import { basename } from 'path';
 import { Command } from 'commander';
+import { countTrainSamples } from '../data/count';
 import { buildSchedule, scheduleToJson } from '../schedule';
 import { renderScheduleSvg, renderSummaryOfSchedule } from '../render';
 import { addConfigOptions, ConfigCliOptions, configLabel, loadCommandConfig } from './config-options';
@@ -18,7 +19,8 @@ export interface ScheduleCliOptions extends ConfigCliOptions {
 
 export function runSchedule(configArg: string | undefined, opts: ScheduleCliOptions, io: CliIO = processIO): void {
   const { config } = loadCommandConfig(configArg, opts);
-  const schedule = buildSchedule(config);
+  // Without DATA.TRAIN_SAMPLES the count comes from the data files' headers / sizes (no data is loaded).
+  const schedule = buildSchedule(config, { trainSamples: config.DATA.TRAIN_SAMPLES ?? countTrainSamples(config, process.cwd()) });
   const json = scheduleToJson(schedule);
 
   if (opts.plot) {

@@ -25,6 +25,8 @@ import { StepPipeline } from './pipeline';
 import { describeChanges } from './resume-plan';
 import { closeRun, openRun, shownPath, type Run } from './run-setup';
 import { Stages } from './stages';
+import { ArrayDataset } from '../data/array-dataset';
+import { EpochData } from './epoch-data';
 import { EpochLog, StepLog } from './train-log';
 import type { TrainerEvents, TrainOptions, TrainResult } from './types';
 import { Validation } from './validation';
@@ -103,7 +105,8 @@ export class Trainer extends EventEmitter {
     const checkpoints = new CheckpointPolicy(ctx, run.store, run.monitor, hash);
     if (run.resumeState) checkpoints.lastSaved = run.resumeState.step;
     const guard = new NonFiniteGuard(ctx, () => checkpoints.lastSaved);
-    const parts: LoopComponent[] = [guard, new StepLog(ctx, run), new Validation(ctx, run.evalPlan, run, run.monitor.name), new Monitor(ctx), new EpochLog(ctx, run, guard), new Stages(ctx), checkpoints];
+    const epochData = run.train instanceof ArrayDataset && EpochData.wanted(run.train) ? [new EpochData(ctx, run.train)] : [];
+    const parts: LoopComponent[] = [...epochData, guard, new StepLog(ctx, run), new Validation(ctx, run.evalPlan, run, run.monitor.name), new Monitor(ctx), new EpochLog(ctx, run, guard), new Stages(ctx), checkpoints];
 
     const done = await this.begin(run, hash, checkpoints);
     if (done) return done;

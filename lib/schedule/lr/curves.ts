@@ -12,7 +12,9 @@ import type { CurveSpec } from './keys';
  * epoch e = k + 1 of w gets e / w, so the last warmup epoch already trains at BASE (seed 004).
  */
 function warmupLr(s: CurveSpec, k: number): number {
-  return s.warmupLr + ((s.base - s.warmupLr) * (s.perEpoch ? k + 1 : k)) / s.warmup;
+  // Per epoch the factor e / w is formed first, as seed 004's code does (BASE * (3/5) is 6e-4 exactly; BASE * 3 / 5 is not).
+  if (s.perEpoch) return s.warmupLr + (s.base - s.warmupLr) * ((k + 1) / s.warmup);
+  return s.warmupLr + ((s.base - s.warmupLr) * k) / s.warmup;
 }
 
 /** Progress through the post-warmup phase, clipped to [0, 1]. */
