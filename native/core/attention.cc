@@ -50,7 +50,6 @@ torch::Tensor blockProbs(const torch::Tensor& qc, const torch::Tensor& kk, const
   return torch::softmax(s, -1);
 }
 
-namespace {
 std::atomic<bool> emptyBetweenChunks{false};
 
 // Called at the top of every chunk after the first, when the previous chunk's temporaries are gone.
@@ -61,9 +60,6 @@ void releaseBetweenChunks(const torch::Tensor& t) {
   (void)t;
 #endif
 }
-}  // namespace
-
-void setEmptyCacheBetweenChunks(bool on) { emptyBetweenChunks.store(on, std::memory_order_relaxed); }
 
 struct ChunkedAttentionFn : public torch::autograd::Function<ChunkedAttentionFn> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor q, torch::Tensor k,
@@ -126,6 +122,8 @@ struct ChunkedAttentionFn : public torch::autograd::Function<ChunkedAttentionFn>
 };
 
 }  // namespace
+
+void setEmptyCacheBetweenChunks(bool on) { emptyBetweenChunks.store(on, std::memory_order_relaxed); }
 
 torch::Tensor fullAttentionReference(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                      const torch::Tensor& keyPad, bool causal) {
