@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CheckpointGenerateConfig } from '../config/types';
-import { countTrainSamples } from '../data/count';
+import { dryRunSamples } from './dry-run-samples';
 import { generateCheckpointPlan, GENERATE_DEFAULTS, planInput, resolveTimeBase, type CheckpointPlanOverrides } from '../schedule';
 import { checkpointPlanJson, CheckpointPlanView, renderCheckpointPlan } from '../render';
 import { addConfigOptions, ConfigCliOptions, loadCommandConfig } from './config-options';
@@ -67,7 +67,7 @@ export function runGenerateCheckpoints(
   io: CliIO = processIO,
 ): void {
   const { config } = loadCommandConfig(configArg, opts);
-  const time = resolveTimeBase(config, config.DATA.TRAIN_SAMPLES ?? countTrainSamples(config, process.cwd()));
+  const time = resolveTimeBase(config, dryRunSamples(config));
   const gen = config.SCHEDULE.CHECKPOINT.GENERATE ?? GENERATE_DEFAULTS;
   const view = checkpointPlanView(gen, time, {
     firstEpoch: opts.firstEpoch,

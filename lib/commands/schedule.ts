@@ -6,10 +6,10 @@
  */
 import { basename } from 'path';
 import { Command } from 'commander';
-import { countTrainSamples } from '../data/count';
 import { buildSchedule, scheduleToJson } from '../schedule';
 import { renderScheduleSvg, renderSummaryOfSchedule } from '../render';
 import { addConfigOptions, ConfigCliOptions, configLabel, loadCommandConfig } from './config-options';
+import { dryRunSamples } from './dry-run-samples';
 import { CliIO, processIO, writeUserFile } from './io';
 
 export interface ScheduleCliOptions extends ConfigCliOptions {
@@ -20,7 +20,7 @@ export interface ScheduleCliOptions extends ConfigCliOptions {
 export function runSchedule(configArg: string | undefined, opts: ScheduleCliOptions, io: CliIO = processIO): void {
   const { config } = loadCommandConfig(configArg, opts);
   // Without DATA.TRAIN_SAMPLES the count comes from the data files' headers / sizes (no data is loaded).
-  const schedule = buildSchedule(config, { trainSamples: config.DATA.TRAIN_SAMPLES ?? countTrainSamples(config, process.cwd()) });
+  const schedule = buildSchedule(config, { trainSamples: dryRunSamples(config) });
   const json = scheduleToJson(schedule);
 
   if (opts.plot) {
@@ -41,8 +41,9 @@ export function scheduleCommand(io: CliIO = processIO): Command {
     .description(
       'Dry run of a config: resolves every *_STEPS / *_FRACTION / *_EPOCHS value, computes the learning ' +
         'rate of every optimizer step for each parameter group, the validation / mask-meta / checkpoint ' +
-        'steps and the probability schedules, and prints a summary with text charts. No data is read: ' +
-        'DATA.TRAIN_SAMPLES fixes the epoch length. CONFIG defaults to the packaged configs/quickstart.yaml.',
+        'steps and the probability schedules, and prints a summary with text charts. No data is loaded: ' +
+        'DATA.TRAIN_SAMPLES fixes the epoch length, else the samples are counted from the data files (npy header, ' +
+        'CSV rows, text / token file size). CONFIG defaults to the packaged configs/quickstart.yaml.',
     )
     .argument('[CONFIG]', 'YAML config file (default: the built-in quickstart config)')
     .option('--json', 'print the schedule as one JSON object (SPEC §7) and nothing else')
