@@ -308,7 +308,7 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
       EPOCHS: int('Stage-1 epochs (part of TRAIN.EPOCHS).', { default: 0, min: 0 }),
       OBJECTIVE: oneOf("Stage-1 objective: 'masked_tokens' (seed 003: self-supervised encoder pretraining on token data) or 'supervised' (seed 002: the task itself, with the FREEZE parameters frozen).", ['masked_tokens', 'supervised'], { default: 'masked_tokens', noun: 'objective' }),
       MASK_PROB: num('masked_tokens: probability of masking a token.', { default: 0.15, exclMin: 0, exclMax: 1 }),
-      FREEZE: arr("supervised: parameter-name patterns ('*' any characters) frozen in stage 1; absent: the model's base, i.e. everything but the head (mlp: all but the last layer; transformer / gpt: encoder.*).", str('', { nonEmpty: true }), {
+      FREEZE: arr("supervised: parameter-name patterns ('*' any characters) frozen in stage 1; absent: the model's base (mlp: layers.*, the hidden layers; transformer / gpt: encoder.*).", str('', { nonEmpty: true }), {
         minItems: 1,
         example: ['encoder.*'],
       }),

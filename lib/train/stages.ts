@@ -30,7 +30,7 @@ export function modelParts(config: TrainNativeConfig): { base: string[]; blocks:
     return { base: ['layers.*'], blocks: m.HIDDEN_SIZES.map((_, i) => [`layers.${i}.*`]), top: [] };
   }
   const blocks = Array.from({ length: m.NUM_LAYERS }, (_, i) => [`encoder.layers.${i}.*`]);
-  return { base: m.TYPE === 'transformer' ? ['encoder.*', 'meta_proj.*'] : ['encoder.*'], blocks, top: ['encoder.ln_f.*'] };
+  return { base: ['encoder.*'], blocks, top: ['encoder.ln_f.*'] };
 }
 
 /**
