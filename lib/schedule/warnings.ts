@@ -92,6 +92,12 @@ export function collectWarnings(config: TrainNativeConfig, s: WarningInputs): st
     add(`SCHEDULE.CHECKPOINT.KEEP_LAST_N: a generated plan is meant to keep its checkpoints, but only the last ${C.KEEP_LAST_N}${best} of ${ev.checkpoint.length} are kept`);
   }
   for (const note of ev.notes) add(note);
+  // Epochs of two lengths (STAGES.STAGE2.BATCH_SIZE): the keys below count in the first length.
+  const lengths = [...new Set(tb.segments.filter((g) => g.batchesPerEpoch > 0).map((g) => g.stepsPerEpoch))];
+  if (lengths.length > 1) {
+    if (C.GENERATE !== undefined) add(`SCHEDULE.CHECKPOINT.GENERATE: epochs have ${lengths.join(' and ')} steps (STAGES.STAGE2.BATCH_SIZE); the plan is laid out with ${tb.stepsPerEpoch}-step epochs`);
+    if (config.TRAIN.EARLY_STOP.PATIENCE_EPOCHS !== undefined) add(`TRAIN.EARLY_STOP.PATIENCE_EPOCHS: epochs have ${lengths.join(' and ')} steps (STAGES.STAGE2.BATCH_SIZE); the patience counts ${tb.stepsPerEpoch}-step epochs`);
+  }
 
   const V = config.SCHEDULE.VALIDATION;
   if (V.PARTIAL_MASK_META.ENABLED && V.PARTIAL_MASK_META.WHITELIST.length === 0) {

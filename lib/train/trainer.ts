@@ -199,7 +199,7 @@ export class Trainer extends EventEmitter {
     this.emit('start', { runDir: location.runDir, totalSteps: T, stepsPerEpoch: schedule.stepsPerEpoch, startStep, resumedFrom: location.resume?.info.name ?? null, device, parameters });
     out.line(
       `training ${config.MODEL.TYPE} (${parameters} parameters) on ${device}: ` +
-        `${T} steps, ${schedule.stepsPerEpoch} per epoch, ${run.train.size} training samples → ${shownPath(location.runDir, run.cwd)}`,
+        `${T} steps, ${epochLengths(schedule)} per epoch, ${run.train.size} training samples → ${shownPath(location.runDir, run.cwd)}`,
     );
     // A generated plan's step 0 is the untrained model (SPEC §4).
     if (startStep === 0 && !location.resume && schedule.has(0, EVENT.CHECKPOINT)) await checkpoints.save(null, undefined);
@@ -236,6 +236,12 @@ export class Trainer extends EventEmitter {
       resumedFrom: run.location.resume?.info.name ?? null,
     };
   }
+}
+
+/** "8", or "8 (stage 2: 16)" when stage 2 has its own batch size (the lengths from the step the run starts at). */
+function epochLengths(schedule: Run['schedule']): string {
+  const lengths = [...new Set(schedule.timeBase.segments.filter((g) => g.batchesPerEpoch > 0 && g.epochs > 0).map((g) => g.stepsPerEpoch))];
+  return lengths.length > 1 ? `${lengths[0]} (stage 2: ${lengths.slice(1).join(', ')})` : String(schedule.stepsPerEpoch);
 }
 
 /** Trains as the options say and resolves with the result (`new Trainer(options).run()`). */

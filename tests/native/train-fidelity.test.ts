@@ -121,6 +121,57 @@ describeNative("seed 002's scenarios (configs/seed-002.yaml)", () => {
   });
 });
 
+describeNative("seed 002's stages: what trains when", () => {
+  /** Two hidden layers, supervised stage 1 for 3 epochs of 8 steps, stage 2 at batch 16 (16 steps an epoch). */
+  function stagesConfig(out: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return smallConfig(out, {
+      DATA: { TRAIN_SAMPLES: 256 },
+      MODEL: { HIDDEN_SIZES: [32, 32], DROPOUT: 0 },
+      STAGES: { STAGE1: { ENABLED: true, EPOCHS: 3, OBJECTIVE: 'supervised' }, STAGE2: { BATCH_SIZE: 16, PROGRESSIVE_UNFREEZE: true } },
+      TRAIN: { EPOCHS: 6 },
+      ...extra,
+    });
+  }
+
+  test('stage 1 leaves the base byte-equal and trains the head; progressive unfreezing thaws the top layer first', () => {
+    const out = tmpDir();
+    const file = writeConfig(out, stagesConfig(out, { SCHEDULE: { CHECKPOINT: { INTERVAL_EPOCHS: undefined, STEPS: [0, 24, 40, 56, 72] } } }));
+    expect(trainCli(['train', file]).status).toBe(0);
+    const dir = join(out, 'run');
+    expect(checkpointNames(dir)).toEqual(['step-00000000', 'step-00000024', 'step-00000040', 'step-00000056', 'step-00000072']);
+    const at = (step: number) => tensors(dir, `step-${String(step).padStart(8, '0')}`);
+    const same = (a: number, b: number, prefix: string) => [...at(a)].filter(([k]) => k.startsWith(prefix)).every(([k, v]) => v.equals(at(b).get(k) as Buffer));
+    expect(same(0, 24, 'layers.')).toBe(true); // stage 1: the base frozen
+    expect(same(0, 24, 'head.')).toBe(false); // … and the head trained
+    expect(same(24, 40, 'layers.')).toBe(true); // stage-2 epoch 0: head only
+    expect(same(40, 56, 'layers.1.')).toBe(false); // epoch 1: the top hidden layer thawed
+    expect(same(40, 56, 'layers.0.')).toBe(true);
+    expect(same(56, 72, 'layers.0.')).toBe(false); // epoch 2: both
+  });
+
+  test('exact resume inside stage 2 (its own batch size) equals the uninterrupted run', async () => {
+    const out = tmpDir();
+    const file = writeConfig(out, stagesConfig(out, { LOGGING: { PROGRESS: 'none', TENSORBOARD: false } }));
+    const { config } = loadConfig({ file });
+    const straight = await train({ config, runDir: join(out, 'straight') });
+    expect(straight.step).toBe(24 + 3 * 16);
+    const controller = new AbortController();
+    const first = new Trainer({ config, runDir: join(out, 'resumed'), signal: controller.signal });
+    first.on('step', (e) => {
+      if (e.step === 24 + 16 + 5) controller.abort();
+    });
+    expect((await first.run()).status).toBe('aborted');
+    const { config: again } = loadConfig({ file, sets: ['TRAIN.AUTO_RESUME=true'] });
+    expect((await train({ config: again, runDir: join(out, 'resumed') })).resumedFrom).toBe('step-00000045');
+    for (const f of ['model', 'optimizer'] as const) {
+      const a = tensors(join(out, 'straight'), 'step-00000072', f);
+      const b = tensors(join(out, 'resumed'), 'step-00000072', f);
+      for (const [k, v] of a) expect({ k, equal: v.equals(b.get(k) as Buffer) }).toEqual({ k, equal: true });
+    }
+    expect(epochsOf(join(out, 'resumed'))).toEqual(epochsOf(join(out, 'straight')));
+  });
+});
+
 describeNative('seed 004: per-epoch warmup, then ReduceLROnPlateau', () => {
   test('epochs 1-5 at exactly 2e-4 … 1e-3, constant within each epoch, then halvings', () => {
     const out = tmpDir();
