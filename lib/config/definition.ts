@@ -91,6 +91,11 @@ const SCHEDULER_FIELDS: Record<string, Def> = {
   NAME: oneOf('Scheduler after warmup (SPEC §3).', SCHEDULER_NAMES, { default: 'cosine', noun: 'scheduler' }),
   BASE_LR: LR('Peak learning rate, before batch-size scaling.', { default: 1e-4 }),
   MIN_LR: LR('Floor of the decaying schedulers (cosine, linear, polynomial, step, wsd, plateau).', { default: 0 }),
+  INTERVAL: oneOf(
+    "When the LR changes: 'step' (every optimizer step) or 'epoch' (constant within an epoch, the formulas evaluated on the epoch index; warmup epoch e of W at WARMUP_LR + (BASE_LR - WARMUP_LR)·e/W; durations in _EPOCHS or _FRACTION).",
+    ['step', 'epoch'],
+    { default: 'step' },
+  ),
   WARMUP_LR: LR('LR at the start of warmup; absent: 0 in stage 1, MIN_LR for a stage-2 warmup.', { example: 0 }),
   ...triple('WARMUP', 'Linear warmup length', false, [500, 0.05, 1]),
   POWER: num('polynomial: exponent of (1 - p).', { default: 1.0, exclMin: 0 }),
@@ -224,6 +229,8 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
       GROUPS: str('npy: group-label array file (int, one per sample) for mixup; csv: group column.', { example: 'groups.npy' }),
       TOKEN_DTYPE: oneOf('tokens: element type of the flat token file.', ['uint16', 'uint32'], { default: 'uint16', noun: 'token dtype' }),
       BLOCK_SIZE: int('tokens / text: block length in tokens.', { min: 1, max: LIMITS.INT32, example: 256 }),
+      STRIDE: int('tokens / text: tokens between the starts of consecutive blocks; default BLOCK_SIZE (no overlap), smaller gives overlapping blocks and more samples.', { min: 1, max: LIMITS.INT32, example: 128 }),
+      RANDOM_OFFSETS: bool('tokens / text: every epoch, each block starts at a random offset in [0, STRIDE) from its place, drawn from (EXPERIMENT.SEED, epoch, sample): the model sees every position over the epochs, and a resume sees the same blocks.', { default: false }),
     },
     [{ kind: 'one-of', members: [['VAL_PATH'], ['VAL_FRACTION']] }],
   ),
@@ -272,7 +279,6 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
         example: 256,
       }),
       SCALING: oneOf('LR scaling rule when REFERENCE_BS is set.', ['linear', 'sqrt'], { default: 'linear' }),
-      INTERVAL: oneOf("step: the LR changes every optimizer step; epoch: it is constant within an epoch, the formulas taken on the epoch index and warmup epoch e (1-based) at WARMUP_LR + (BASE_LR - WARMUP_LR) * e / W (Lightning's interval: 'epoch').", ['step', 'epoch'], { default: 'step', noun: 'interval' }),
       PARAMETER_GROUPS: arr('Named parameter groups with their own LR, weight decay and scheduler keys.', PARAMETER_GROUP, {
         default: [],
       }),
@@ -293,7 +299,8 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
     AUTO_RESUME: bool('Resume from the latest complete checkpoint of the run directory if there is one.', {
       default: false,
     }),
-    RESUME_FROM: str('Resume from this checkpoint folder.', { nonEmpty: true, example: 'runs/default/checkpoints/step-00000420' }),
+    RESUME_FROM: str('Resume from this checkpoint folder. With a changed schedule (LR_SCHEDULER, stage-2 keys, EPOCHS / MAX_STEPS, batching) the counters and optimizer continue, the schedule is re-based at the checkpoint step and the run goes to a new run directory (SPEC §15).', { nonEmpty: true, example: 'runs/default/checkpoints/step-00000420' }),
+    RESUME_WEIGHTS_ONLY: bool('With RESUME_FROM (--weights-only): load the weights alone; the optimizer, the counters and the schedule start from step 0 in a new run directory.', { default: false }),
     EARLY_STOP: section(
       'Early stopping, checked at validation points (SPEC §5).',
       {
@@ -318,12 +325,17 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
     STAGE1: section('Self-supervised pretraining.', {
       ENABLED: bool('Run stage 1 for the first STAGE1.EPOCHS of TRAIN.EPOCHS.', { default: false }),
       EPOCHS: int('Stage-1 epochs (part of TRAIN.EPOCHS).', { default: 0, min: 0, max: LIMITS.EPOCHS }),
-      OBJECTIVE: oneOf('Stage-1 objective.', ['masked_tokens'], { default: 'masked_tokens', noun: 'objective' }),
+      OBJECTIVE: oneOf("Stage-1 objective: 'masked_tokens' (seed 003: self-supervised encoder pretraining on token data) or 'supervised' (seed 002: the task itself, with the FREEZE parameters frozen).", ['masked_tokens', 'supervised'], { default: 'masked_tokens', noun: 'objective' }),
       MASK_PROB: num('masked_tokens: probability of masking a token.', { default: 0.15, exclMin: 0, exclMax: 1 }),
+      FREEZE: arr("supervised: parameter-name patterns ('*' any characters) frozen in stage 1; absent: the model's base (mlp: layers.*, the hidden layers; transformer / gpt: encoder.*).", str('', { nonEmpty: true }), {
+        minItems: 1,
+        example: ['encoder.*'],
+      }),
     }),
     STAGE2: section('Fine-tuning.', {
       FREEZE_BASE: bool('Freeze the base model in stage 2 (train the head only).', { default: false }),
-      PROGRESSIVE_UNFREEZE: bool('Unfreeze the base gradually during stage 2.', { default: false }),
+      PROGRESSIVE_UNFREEZE: bool('Unfreeze the base gradually during stage 2 (--progressive-unfreeze): one more block from the top each stage-2 epoch.', { default: false }),
+      BATCH_SIZE: int('Stage-2 batch size per process (--stage2-batch-size); absent: DATA.BATCH_SIZE. Stage-2 epochs then have their own length.', { min: 1, example: 1 }),
       LR_SCHEDULER: {
         ...PARTIAL_SCHEDULER,
         doc: "Stage 2's scheduler keys (BASE_LR is --stage2-lr); the rest inherited from LR_SCHEDULER. A stage-2 warmup starts from MIN_LR unless WARMUP_LR is given.",

@@ -17,6 +17,10 @@ export type ShorthandFlag =
   | 'accumulation-steps'
   | 'resume-from'
   | 'skip-stage1'
+  | 'stage1-epochs'
+  | 'stage2-batch-size'
+  | 'progressive-unfreeze'
+  | 'weights-only'
   | 'output-dir'
   | 'sync-command'
   | 'use-expandable-segments';
@@ -66,6 +70,10 @@ export const SHORTHAND_FLAGS: readonly ShorthandSpec[] = [
   flag('accumulation-steps', 'TRAIN.ACCUMULATION_STEPS', 'integer', 'int', 'micro-batches per optimizer step'),
   flag('resume-from', 'TRAIN.RESUME_FROM', 'string', 'dir', 'resume from this checkpoint'),
   flag('skip-stage1', 'STAGES.SKIP_STAGE1', 'boolean', '', 'skip stage 1 and go straight to stage 2'),
+  flag('stage1-epochs', 'STAGES.STAGE1.EPOCHS', 'integer', 'int', 'stage-1 epochs, part of --epochs (stage 1 needs STAGES.STAGE1.ENABLED)'),
+  flag('stage2-batch-size', 'STAGES.STAGE2.BATCH_SIZE', 'integer', 'int', 'stage-2 batch size per process (default: --batch-size)'),
+  flag('progressive-unfreeze', 'STAGES.STAGE2.PROGRESSIVE_UNFREEZE', 'boolean', '', 'thaw the frozen base one block per stage-2 epoch, from the top'),
+  flag('weights-only', 'TRAIN.RESUME_WEIGHTS_ONLY', 'boolean', '', 'with --resume-from: load the weights alone, start optimizer, counters and schedule fresh'),
   flag('output-dir', 'EXPERIMENT.OUTPUT_DIR', 'string', 'dir', 'parent folder of run directories'),
   flag('use-expandable-segments', 'TRAIN.EXPANDABLE_SEGMENTS', 'boolean', '', "CUDA: the caching allocator's expandable segments (seed 003's flag)"),
   flag('sync-command', 'SCHEDULE.CHECKPOINT.SYNC.COMMAND', 'string', 'cmd', 'copy the run directory after each checkpoint, e.g. "rclone sync {run_dir} b2:bucket/runs/{run_name}"'),

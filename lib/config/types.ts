@@ -69,6 +69,10 @@ export interface DataConfig {
   TOKEN_DTYPE: 'uint16' | 'uint32'; // default 'uint16'
   /** Tokens and text sources: block length in tokens. */
   BLOCK_SIZE?: number;
+  /** Tokens and text: tokens between block starts (default BLOCK_SIZE: no overlap; smaller: overlapping blocks). */
+  STRIDE?: number;
+  /** Tokens and text: each sample's block starts at a seeded random offset in [0, STRIDE) each epoch. */
+  RANDOM_OFFSETS: boolean; // default false
 }
 
 export type ModelType = 'mlp' | 'transformer' | 'gpt' | 'torchscript';
@@ -107,6 +111,8 @@ export interface SchedulerKeys {
   NAME: SchedulerName; // default 'cosine'
   BASE_LR: number; // default 1e-4
   MIN_LR: number; // default 0
+  /** When the LR changes: every optimizer step, or once per epoch (SPEC §16, Lightning's `interval`). */
+  INTERVAL: 'step' | 'epoch'; // default 'step'
   /** Warmup start. Absent: 0 in stage 1; MIN_LR for a stage-2 warmup (SPEC §3). */
   WARMUP_LR?: number;
   WARMUP_STEPS?: number;
@@ -166,7 +172,6 @@ export interface ParameterGroupConfig {
 export interface LrSchedulerConfig extends SchedulerKeys {
   REFERENCE_BS?: number; // enables LR scaling by effective batch size
   SCALING: 'linear' | 'sqrt'; // default 'linear'
-  INTERVAL: 'step' | 'epoch'; // default 'step' (SPEC §16)
   PARAMETER_GROUPS: ParameterGroupConfig[]; // default []
 }
 
@@ -195,6 +200,8 @@ export interface TrainConfig {
   EMPTY_CACHE: 'never' | 'epoch' | 'batch' | 'chunk'; // CUDA, default 'epoch'
   AUTO_RESUME: boolean; // default false
   RESUME_FROM?: string;
+  /** With RESUME_FROM: load the weights alone; optimizer, counters and schedule start fresh (SPEC §15). */
+  RESUME_WEIGHTS_ONLY: boolean; // default false
   EARLY_STOP: EarlyStopConfig;
   ON_NONFINITE: 'stop' | 'skip'; // default 'stop'
 }
@@ -202,13 +209,18 @@ export interface TrainConfig {
 export interface Stage1Config {
   ENABLED: boolean; // default false
   EPOCHS: number; // default 0: the first EPOCHS of TRAIN.EPOCHS are stage 1
-  OBJECTIVE: 'masked_tokens'; // default 'masked_tokens'
+  /** masked_tokens: seed 003's pretraining; supervised: seed 002's task training with FREEZE frozen. */
+  OBJECTIVE: 'masked_tokens' | 'supervised'; // default 'masked_tokens'
   MASK_PROB: number; // default 0.15
+  /** supervised: parameter-name patterns frozen in stage 1; absent: the model's base (all but the head). */
+  FREEZE?: string[];
 }
 
 export interface Stage2Config {
   FREEZE_BASE: boolean; // default false
   PROGRESSIVE_UNFREEZE: boolean; // default false
+  /** Stage 2's per-process batch size (`--stage2-batch-size`); absent: DATA.BATCH_SIZE. */
+  BATCH_SIZE?: number;
   /** Stage 2's scheduler: any subset of LR_SCHEDULER's keys; BASE_LR is `--stage2-lr`. */
   LR_SCHEDULER: Partial<SchedulerKeys>; // default {}
 }

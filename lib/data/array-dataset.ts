@@ -49,7 +49,16 @@ function gatherRows<T extends Float32Array | Int32Array>(src: T, width: number, 
   return out;
 }
 
+/** Where a token dataset's blocks come from, kept when DATA.RANDOM_OFFSETS moves them each epoch. */
+export interface TokenStream {
+  stream: ArrayLike<number>;
+  blocking: { block: number; stride: number; randomOffsets: boolean };
+  /** The stream block (0-based, at block · stride) of each sample; absent: sample i is block i. */
+  blocks?: Int32Array;
+}
+
 export class ArrayDataset implements Dataset {
+  tokenStream?: TokenStream;
   readonly size: number;
   readonly kind: 'features' | 'tokens';
   readonly width: number;
@@ -130,7 +139,7 @@ export class ArrayDataset implements Dataset {
   subset(indices: ArrayLike<number>): ArrayDataset {
     const b = this.gather(indices);
     const a = this.arrays;
-    return new ArrayDataset({
+    const out = new ArrayDataset({
       ...a,
       size: indices.length,
       features: b.features,
@@ -139,5 +148,8 @@ export class ArrayDataset implements Dataset {
       meta: b.meta,
       groups: b.groups,
     });
+    const ts = this.tokenStream;
+    if (ts) out.tokenStream = { ...ts, blocks: Int32Array.from(indices, (i) => (ts.blocks ? ts.blocks[i] : i)) };
+    return out;
   }
 }

@@ -3,7 +3,7 @@
  * the actual dataset size): for `schedule` and `generate-checkpoints`, which run without LibTorch
  * and should not read gigabytes to print a plan. npy: the sample axis of the inputs' header; csv:
  * the data rows (lines after the header that are not blank); tokens / text: the file size, cut
- * into blocks as training cuts them. The VAL_FRACTION hold-out is taken off as loadData takes it.
+ * into blocks as training cuts them (DATA.STRIDE, DATA.RANDOM_OFFSETS). The VAL_FRACTION hold-out is taken off as loadData takes it.
  * DATA.TRAIN_SAMPLES, when given, is the answer (training checks it against the data).
  */
 import * as fs from 'fs';
@@ -11,7 +11,7 @@ import * as path from 'path';
 import type { TrainNativeConfig } from '../config/types';
 import { DataError } from './errors';
 import { readNpyShape } from './npy';
-import { DEFAULT_BLOCK_SIZE } from './sources/token-source';
+import { blockCount, DEFAULT_BLOCK_SIZE } from './sources/token-source';
 import { SYNTHETIC_DEFAULTS } from './synthetic';
 
 function fileSize(file: string, shown: string): number {
@@ -46,7 +46,8 @@ function samplesIn(config: TrainNativeConfig, file: string, shown: string): numb
     case 'text': {
       const bytes = fileSize(file, shown);
       const tokens = d.SOURCE === 'tokens' ? Math.floor(bytes / (d.TOKEN_DTYPE === 'uint16' ? 2 : 4)) : bytes;
-      return Math.floor(tokens / (d.BLOCK_SIZE ?? DEFAULT_BLOCK_SIZE));
+      const block = d.BLOCK_SIZE ?? DEFAULT_BLOCK_SIZE;
+      return blockCount(tokens, block, d.STRIDE ?? block, d.RANDOM_OFFSETS);
     }
     default:
       return 0;

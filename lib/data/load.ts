@@ -87,7 +87,10 @@ function loadFiles(config: TrainNativeConfig, files: { path: string; shown: stri
     case 'text': {
       const blockSize = d.BLOCK_SIZE ?? DEFAULT_BLOCK_SIZE;
       checkBlockSize(config, blockSize);
-      return files.map((f) => (d.SOURCE === 'tokens' ? loadTokenFile(f.path, f.shown, d.TOKEN_DTYPE, blockSize) : loadTextFile(f.path, f.shown, blockSize)));
+      const stride = d.STRIDE ?? blockSize;
+      // Validation keeps fixed blocks: its metrics compare across epochs.
+      const blocking = (i: number) => ({ block: blockSize, stride, randomOffsets: d.RANDOM_OFFSETS && i === 0 });
+      return files.map((f, i) => (d.SOURCE === 'tokens' ? loadTokenFile(f.path, f.shown, d.TOKEN_DTYPE, blocking(i)) : loadTextFile(f.path, f.shown, blocking(i))));
     }
     default:
       throw new ConfigError(`unknown data source '${d.SOURCE}'; allowed: synthetic:${SYNTHETIC_TASKS.join(', synthetic:')}, npy, csv, tokens, text`, 'DATA.SOURCE');

@@ -11,10 +11,11 @@
 import { ConfigError } from '../config/errors';
 import type { TrainNativeConfig } from '../config/types';
 import { generateCheckpointPlan, planInput } from './checkpoint-plan';
-import { resolveDuration, type DurationTriple, type ResolvedDuration, type TimeBase } from './time-base';
+import { boundariesOf, resolveDuration, type DurationTriple, type ResolvedDuration, type TimeBase } from './time-base';
 
 /** Global steps ending epochs 1 … E (the last one is total_steps). */
-export function epochBoundaries(tb: Pick<TimeBase, 'stepsPerEpoch' | 'totalSteps'>): number[] {
+export function epochBoundaries(tb: Pick<TimeBase, 'stepsPerEpoch' | 'totalSteps'> & { segments?: TimeBase['segments'] }): number[] {
+  if (tb.segments) return boundariesOf(tb.segments, tb.totalSteps);
   const out: number[] = [];
   for (let b = tb.stepsPerEpoch; b < tb.totalSteps; b += tb.stepsPerEpoch) out.push(b);
   out.push(tb.totalSteps);

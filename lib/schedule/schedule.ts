@@ -10,7 +10,7 @@ import { buildEventPlan, type EventPlan } from './events';
 import { buildLrPlan, createPlateau, stageIndexAt, type LrPlan, type StageSpan } from './lr/plan';
 import type { PlateauScheduler } from './lr/plateau';
 import { buildProbabilityPlan, rampAt, type ProbabilityPlan } from './probabilities';
-import { resolveTimeBase, type TimeBase } from './time-base';
+import { epochIndexOf, resolveTimeBase, type TimeBase, type TimeOrigin } from './time-base';
 import { collectWarnings } from './warnings';
 
 /** Bits of `Schedule.eventsAt(step)`. */
@@ -34,6 +34,11 @@ export type EventFlag = (typeof EVENT)[keyof typeof EVENT];
 export interface ScheduleOptions {
   /** N once the data is read; wins over DATA.TRAIN_SAMPLES. */
   trainSamples?: number;
+  /**
+   * A resume with a changed configuration (SPEC §15): epochs after the checkpoint's take the new
+   * lengths, and the LR curves of the stage it lands in are re-based at its step.
+   */
+  origin?: TimeOrigin;
 }
 
 export class Schedule {
@@ -58,11 +63,11 @@ export class Schedule {
     readonly config: TrainNativeConfig,
     options: ScheduleOptions = {},
   ) {
-    const tb = resolveTimeBase(config, options.trainSamples);
+    const tb = resolveTimeBase(config, options.trainSamples, options.origin);
     this.timeBase = tb;
     this.totalSteps = tb.totalSteps;
     this.stepsPerEpoch = tb.stepsPerEpoch;
-    this.lrPlan = buildLrPlan(config, tb);
+    this.lrPlan = buildLrPlan(config, tb, options.origin?.step);
     this.eventPlan = buildEventPlan(config, tb);
     this.probabilityPlan = buildProbabilityPlan(config, tb);
     this.groups = this.lrPlan.groups;
@@ -148,7 +153,12 @@ export class Schedule {
 
   /** 1-based epoch that optimizer step k (0-based) belongs to. */
   epochOfStep(k: number): number {
-    return Math.floor(k / this.stepsPerEpoch) + 1;
+    return epochIndexOf(this.timeBase.segments, k).epoch + 1;
+  }
+
+  /** The epoch of optimizer step k: 0-based index, its first step and its length in steps. */
+  epochAt(k: number): { epoch: number; start: number; length: number } {
+    return epochIndexOf(this.timeBase.segments, k);
   }
 
   /** Index into `stages` of the stage optimizer step k belongs to. */
@@ -158,7 +168,7 @@ export class Schedule {
 
   /** A live ReduceLROnPlateau for one stage, or null when the stage has no plateau group. */
   createPlateau(stageIndex = 0): PlateauScheduler | null {
-    return createPlateau(this.lrPlan, stageIndex);
+    return createPlateau(this.lrPlan, this.timeBase, stageIndex);
   }
 
   createEarlyStopping(): EarlyStopping {

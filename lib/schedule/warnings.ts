@@ -6,7 +6,7 @@
 import type { TrainNativeConfig } from '../config/types';
 import { EarlyStopping } from './early-stop';
 import type { EventPlan } from './events';
-import type { LrPlan } from './lr/plan';
+import { createPlateau, type LrPlan } from './lr/plan';
 import { inferModeOrUndefined } from './metric-mode';
 import type { ProbabilityPlan } from './probabilities';
 import type { TimeBase } from './time-base';
@@ -38,21 +38,24 @@ export function collectWarnings(config: TrainNativeConfig, s: WarningInputs): st
     groupSpecs.forEach((spec, gi) => {
       const group = lr.groups[gi] === 'default' ? '' : ` (group ${lr.groups[gi]})`;
       const warmKey = spec.resolved.find((r) => /WARMUP_(STEPS|FRACTION|EPOCHS)$/.test(r.key))?.key ?? 'LR_SCHEDULER.WARMUP_STEPS';
+      const unit = spec.perEpoch ? 'epochs' : 'steps';
       if (spec.warmup * 2 > spec.total) {
-        add(`${warmKey}: warmup takes ${spec.warmup} of the ${spec.total} steps of ${stageLabel(si)}${group}, more than half`);
+        add(`${warmKey}: warmup takes ${spec.warmup} of the ${spec.total} ${unit} of ${stageLabel(si)}${group}, more than half`);
       }
       if (spec.min > spec.base && spec.name !== 'constant' && spec.name !== 'none') {
         add(`MIN_LR (${spec.min}) is above BASE_LR (${spec.base}) in ${stageLabel(si)}${group}: the "decay" rises`);
       }
       if (spec.name === 'cosine_restart' && spec.restartSteps >= spec.total - spec.warmup) {
-        add(`LR_SCHEDULER: the first restart cycle (${spec.restartSteps} steps) is as long as ${stageLabel(si)}${group}: no restart happens`);
+        add(`LR_SCHEDULER: the first restart cycle (${spec.restartSteps} ${unit}) is as long as ${stageLabel(si)}${group}: no restart happens`);
       }
       if (spec.name === 'plateau' && spec.plateau.metric && config.LR_SCHEDULER.MODE === 'auto' && inferModeOrUndefined(spec.plateau.metric) === undefined) {
         add(`LR_SCHEDULER.METRIC: cannot tell whether "${spec.plateau.metric}" should go down or up; assuming lower is better (set LR_SCHEDULER.MODE)`);
       }
       if (spec.name === 'plateau') {
         const stage = lr.stages[si];
-        const after = ev.validation.filter((v) => v >= stage.start + spec.warmup && v <= stage.end).length;
+        // Where the plateau scheduler starts listening (a re-based stage: from the resumed step).
+        const from = createPlateau(lr, tb, si)?.activeFrom ?? stage.start + spec.warmup;
+        const after = ev.validation.filter((v) => v >= from && v <= stage.end).length;
         if (after <= spec.plateau.patience) {
           add(`LR_SCHEDULER.PATIENCE: ${stageLabel(si)} has ${after} validations after warmup, not more than the plateau patience (${spec.plateau.patience}): the LR never drops`);
         }
@@ -89,6 +92,12 @@ export function collectWarnings(config: TrainNativeConfig, s: WarningInputs): st
     add(`SCHEDULE.CHECKPOINT.KEEP_LAST_N: a generated plan is meant to keep its checkpoints, but only the last ${C.KEEP_LAST_N}${best} of ${ev.checkpoint.length} are kept`);
   }
   for (const note of ev.notes) add(note);
+  // Epochs of two lengths (STAGES.STAGE2.BATCH_SIZE): the keys below count in the first length.
+  const lengths = [...new Set(tb.segments.filter((g) => g.batchesPerEpoch > 0).map((g) => g.stepsPerEpoch))];
+  if (lengths.length > 1) {
+    if (C.GENERATE !== undefined) add(`SCHEDULE.CHECKPOINT.GENERATE: epochs have ${lengths.join(' and ')} steps (STAGES.STAGE2.BATCH_SIZE); the plan is laid out with ${tb.stepsPerEpoch}-step epochs`);
+    if (config.TRAIN.EARLY_STOP.PATIENCE_EPOCHS !== undefined) add(`TRAIN.EARLY_STOP.PATIENCE_EPOCHS: epochs have ${lengths.join(' and ')} steps (STAGES.STAGE2.BATCH_SIZE); the patience counts ${tb.stepsPerEpoch}-step epochs`);
+  }
 
   const V = config.SCHEDULE.VALIDATION;
   if (V.PARTIAL_MASK_META.ENABLED && V.PARTIAL_MASK_META.WHITELIST.length === 0) {

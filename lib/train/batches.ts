@@ -12,6 +12,7 @@ import type { TrainNativeConfig } from '../config/types';
 import { drawMetaMask, drawMixup, rngFor, type Dataset, type EpochSampler, type Rng } from '../data';
 import type { IndexedBatch, SessionData } from '../native/types';
 import type { Schedule } from '../schedule';
+import { segmentOf } from '../schedule/time-base';
 import { drawTokenMask } from './masked-tokens';
 
 /** Stream ids for rngFor: one independent generator per purpose. */
@@ -25,6 +26,8 @@ export interface BatchPlan {
   schedule: Schedule;
   data: Dataset;
   sampler: EpochSampler;
+  /** The sampler of stage 2's own batch size (STAGES.STAGE2.BATCH_SIZE), when it differs. */
+  stage2Sampler?: EpochSampler;
   /** Stage 1's [MASK] id; null when no stage 1. */
   maskTokenId: number | null;
 }
@@ -40,14 +43,20 @@ export function sessionDataOf(data: Dataset): SessionData {
   return out;
 }
 
+/** The sampler of the batch size step k's epoch has (stage 2 may have its own). */
+export function samplerAt(plan: BatchPlan, k: number): EpochSampler {
+  const b = segmentOf(plan.schedule.timeBase.segments, k).batchSize;
+  return plan.stage2Sampler !== undefined && plan.stage2Sampler.batchSize === b ? plan.stage2Sampler : plan.sampler;
+}
+
 /** Which epoch (0-based) and which batches of it optimizer step k consumes. */
-export function stepSlice(plan: BatchPlan, k: number): { epoch: number; first: number; count: number } {
-  const spe = plan.schedule.stepsPerEpoch;
+export function stepSlice(plan: BatchPlan, k: number): { epoch: number; first: number; count: number; sampler: EpochSampler } {
   const a = plan.schedule.timeBase.accumulationSteps;
-  const epoch = Math.floor(k / spe);
-  const first = (k % spe) * a;
-  const count = Math.min(a, plan.sampler.batchesPerEpoch - first);
-  return { epoch, first, count };
+  const at = plan.schedule.epochAt(k);
+  const sampler = samplerAt(plan, k);
+  const first = (k - at.start) * a;
+  const count = Math.min(a, sampler.batchesPerEpoch - first);
+  return { epoch: at.epoch, first, count, sampler };
 }
 
 /** Stage 1's batch: MASK_PROB of the tokens hidden behind [MASK], targets only there. */
@@ -68,11 +77,11 @@ function groupsOf(data: Dataset, indices: Int32Array): Int32Array | undefined {
 }
 
 export function batchesForStep(plan: BatchPlan, k: number, stageName: string): IndexedBatch[] {
-  const { config, schedule, data, sampler } = plan;
+  const { config, schedule, data } = plan;
   const seed = config.EXPERIMENT.SEED;
-  const { epoch, first, count } = stepSlice(plan, k);
+  const { epoch, first, count, sampler } = stepSlice(plan, k);
   const out: IndexedBatch[] = [];
-  const stage1 = stageName === 'stage1';
+  const stage1 = stageName === 'stage1' && config.STAGES.STAGE1.OBJECTIVE === 'masked_tokens';
   const mixupProb = schedule.mixupProb(k);
   const metaProb = schedule.metaMaskProb(k);
   const partialProb = schedule.partialMetaMaskProb(k);

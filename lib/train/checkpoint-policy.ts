@@ -50,8 +50,8 @@ export class CheckpointPolicy implements LoopComponent {
       monitored: monitored === undefined ? null : { name: this.monitor.name, value: monitored },
       stopReason,
     });
-    // Stage-1 checkpoints carry their metric under another name, so they never compete with stage 2's for best / top-N.
-    const metricName = trainerState.stage === 'stage1' ? `stage1_${this.monitor.name}` : this.monitor.name;
+    // Masked-token stage-1 checkpoints carry their metric under another name, so they never compete with stage 2's for best / top-N.
+    const metricName = trainerState.stage === 'stage1' && this.ctx.config.STAGES.STAGE1.OBJECTIVE === 'masked_tokens' ? `stage1_${this.monitor.name}` : this.monitor.name;
     const metric: CheckpointMetric | undefined =
       monitored !== undefined && Number.isFinite(monitored) ? { name: metricName, value: monitored, mode: this.monitor.mode } : undefined;
     const { info, deleted, best } = await this.store.save({ step, model, optimizer, trainerState: trainerState as unknown as Record<string, unknown>, metric });

@@ -33,6 +33,10 @@ export class LoopState {
   lastGradNorm: number | null = null;
   /** The newest plain validation's metrics (val_loss, …). */
   metrics: Record<string, number> = {};
+  /** Saved with every checkpoint: the settings a later resume compares (resume-plan.ts). */
+  scheduleKeys: Record<string, string> = {};
+  /** The checkpoint a re-based or weights-only run started from (kept through its own resumes). */
+  source: TrainerState['source'];
 
   private constructor(private readonly schedule: Schedule) {
     this.earlyStop = schedule.createEarlyStopping();
@@ -57,6 +61,21 @@ export class LoopState {
     s.epochLoss = { ...st.epochLoss };
     s.lastGradNorm = st.lastGradNorm;
     s.metrics = metricsFromJson(st.metrics);
+    s.source = st.source;
+    return s;
+  }
+
+  /**
+   * A resume with a changed configuration (SPEC §15): the counters continue from the checkpoint;
+   * plateau, early stopping and the logged means start fresh (the stage entered at the first step
+   * creates them).
+   */
+  static rebased(schedule: Schedule, st: TrainerState, source: NonNullable<TrainerState['source']>): LoopState {
+    const s = new LoopState(schedule);
+    s.step = st.step;
+    s.nextStep = st.nextStep;
+    s.earlyStopStage = -1;
+    s.source = source;
     return s;
   }
 
@@ -100,17 +119,18 @@ export class LoopState {
 
   toTrainerState(facts: CheckpointFacts): TrainerState {
     const { schedule, step } = this;
-    const spe = schedule.stepsPerEpoch;
+    // The epoch the next step belongs to, and how far into it the run is (an epoch end: the next, at 0).
+    const at = schedule.epochAt(step);
     const si = this.lastStageIndex();
     return {
       format: TRAINER_STATE_FORMAT,
       step,
       nextStep: this.nextStep,
-      epoch: Math.floor(step / spe) + 1,
+      epoch: at.epoch + 1,
       stage: schedule.stages[si].name,
       stageIndex: si,
       totalSteps: schedule.totalSteps,
-      sampler: { epoch: Math.floor(step / spe), batch: (step % spe) * schedule.timeBase.accumulationSteps },
+      sampler: { epoch: at.epoch, batch: (step - at.start) * schedule.timeBase.accumulationSteps },
       rng: { native: facts.rng },
       plateau: this.plateau ? this.plateau.exportState() : null,
       plateauStage: this.plateauStage,
@@ -122,6 +142,8 @@ export class LoopState {
       monitored: facts.monitored === null ? null : { name: facts.monitored.name, value: finiteOrNull(facts.monitored.value) },
       lrs: this.lrsAt(step),
       configHash: facts.configHash,
+      scheduleKeys: this.scheduleKeys,
+      ...(this.source ? { source: this.source } : {}),
       stopReason: facts.stopReason,
       savedAt: new Date().toISOString(),
     };

@@ -21,17 +21,26 @@ export interface ModelPlan {
 /** Config combinations the loop cannot run, reported before anything is created. */
 export function checkTrainable(config: TrainNativeConfig): void {
   const st = config.STAGES;
-  if (st.STAGE1.ENABLED && config.MODEL.TYPE !== 'transformer') {
+  if (st.STAGE1.ENABLED && st.STAGE1.OBJECTIVE === 'masked_tokens' && config.MODEL.TYPE !== 'transformer') {
     throw new ConfigError(
-      `stage 1 pretrains a transformer encoder on masked tokens; MODEL.TYPE ${config.MODEL.TYPE} has none (use MODEL.TYPE: transformer or disable stage 1)`,
+      `stage 1 pretrains a transformer encoder on masked tokens; MODEL.TYPE ${config.MODEL.TYPE} has none (use MODEL.TYPE: transformer, STAGES.STAGE1.OBJECTIVE: supervised, or disable stage 1)`,
       'STAGES.STAGE1.ENABLED',
     );
   }
   if (st.STAGE2.FREEZE_BASE && st.STAGE2.PROGRESSIVE_UNFREEZE) {
     throw new ConfigError('give FREEZE_BASE or PROGRESSIVE_UNFREEZE, not both: one keeps the encoder frozen, the other thaws it layer by layer', 'STAGES.STAGE2.PROGRESSIVE_UNFREEZE');
   }
-  if ((st.STAGE2.FREEZE_BASE || st.STAGE2.PROGRESSIVE_UNFREEZE) && (config.MODEL.TYPE === 'mlp' || config.MODEL.TYPE === 'torchscript')) {
-    throw new ConfigError(`freezing the base needs an encoder (encoder.* parameters): MODEL.TYPE transformer or gpt${config.MODEL.TYPE === 'torchscript' ? '; a torchscript module freezes its own names with LR_SCHEDULER.PARAMETER_GROUPS' : ''}`, st.STAGE2.FREEZE_BASE ? 'STAGES.STAGE2.FREEZE_BASE' : 'STAGES.STAGE2.PROGRESSIVE_UNFREEZE');
+  if (st.STAGE1.FREEZE !== undefined && !(st.STAGE1.ENABLED && st.STAGE1.OBJECTIVE === 'supervised')) {
+    throw new ConfigError('FREEZE applies to a supervised stage 1: set STAGES.STAGE1.ENABLED: true and STAGES.STAGE1.OBJECTIVE: supervised', 'STAGES.STAGE1.FREEZE');
+  }
+  // A TorchScript module's parameter names are its own: there is no built-in "base" to freeze.
+  if (config.MODEL.TYPE === 'torchscript') {
+    if (st.STAGE2.FREEZE_BASE || st.STAGE2.PROGRESSIVE_UNFREEZE) {
+      throw new ConfigError('a torchscript module has no built-in base to freeze: freeze its own parameter names with STAGES.STAGE1.FREEZE or LR_SCHEDULER.PARAMETER_GROUPS', st.STAGE2.FREEZE_BASE ? 'STAGES.STAGE2.FREEZE_BASE' : 'STAGES.STAGE2.PROGRESSIVE_UNFREEZE');
+    }
+    if (st.STAGE1.ENABLED && st.STAGE1.OBJECTIVE === 'supervised' && st.STAGE1.FREEZE === undefined) {
+      throw new ConfigError("a torchscript module has no built-in base: name what stage 1 freezes (its parameter names, '*' any characters)", 'STAGES.STAGE1.FREEZE');
+    }
   }
   if (config.DATA.META_COMPONENTS.length > 0 && config.MODEL.TYPE !== 'transformer') {
     throw new ConfigError(
@@ -67,7 +76,7 @@ export function planModel(config: TrainNativeConfig, dims: ModelDims, scriptDir 
   const m = config.MODEL;
   const o = config.OPTIMIZER;
   const t = config.TRAIN;
-  const stage1 = config.STAGES.STAGE1.ENABLED;
+  const stage1 = config.STAGES.STAGE1.ENABLED && config.STAGES.STAGE1.OBJECTIVE === 'masked_tokens';
   let vocabSize = dims.vocabSize;
   let maskTokenId: number | null = null;
   // The [MASK] token gets its own embedding row; a stage-2 run (--skip-stage1) keeps the same

@@ -26,7 +26,17 @@ function momentsOf(config: TrainNativeConfig): string[] {
 }
 
 /** Reads the session's own tensor specs once, on first use. */
-export function resumeCheckFor(session: NativeSession, config: TrainNativeConfig, schedule: Schedule): ResumeCheck {
+/**
+ * How the run would continue from a checkpoint (SPEC §15): `schedule` is the one whose stage and
+ * plateau state it takes over (null when its counters are re-based or it starts fresh), and
+ * `weightsOnly` says its optimizer and RNG state are not loaded.
+ */
+export interface ResumeFit {
+  schedule: Schedule | null;
+  weightsOnly: boolean;
+}
+
+export function resumeCheckFor(session: NativeSession, config: TrainNativeConfig, fitOf: (st: TrainerState, checkpointDir: string) => ResumeFit): ResumeCheck {
   let reference: Promise<{ model: TensorSpec[]; optimizer: OptimizerSpec; rngBytes: number }> | null = null;
   const ref = () =>
     (reference ??= (async () => {
@@ -41,9 +51,11 @@ export function resumeCheckFor(session: NativeSession, config: TrainNativeConfig
       const stateProblem = trainerStateProblem(loaded.trainerState);
       if (stateProblem !== null) return `trainer_state.json: ${stateProblem}`;
       const st = loaded.trainerState as unknown as TrainerState;
-      const fit = trainerStateFitsSchedule(st, schedule.stages.length, schedule.groups.length);
+      const { schedule, weightsOnly } = fitOf(st, loaded.info.dir);
+      const fit = schedule ? trainerStateFitsSchedule(st, schedule.stages.length, schedule.groups.length) : null;
       if (fit !== null) return `trainer_state.json: ${fit}`;
       const r = await ref();
+      if (weightsOnly) return checkModelContent(loaded.model, r.model);
       return (
         checkModelContent(loaded.model, r.model) ??
         checkOptimizerContent(loaded.optimizer, r.optimizer, st.step) ??

@@ -91,6 +91,19 @@ async function newestFitting(ckDir: string, check: ResumeCheck | undefined): Pro
   return { loaded: null, skipped };
 }
 
+/**
+ * A new run directory for a resume that does not continue its checkpoint's run in place (a changed
+ * configuration, --weights-only): the explicit folder, or OUTPUT_DIR/NAME (NAME-n when taken).
+ */
+export function newRunDir(config: TrainNativeConfig, cwd: string, runDirOverride?: string): { dir: string; note: string | null } {
+  if (runDirOverride) {
+    const dir = resolve(cwd, runDirOverride);
+    if (holdsRun(dir)) throw new RunLocationError(`${dir} holds an earlier run: choose another run directory for a run resumed with a changed configuration`);
+    return { dir, note: null };
+  }
+  return freshRunDir(resolve(cwd, config.EXPERIMENT.OUTPUT_DIR, config.EXPERIMENT.NAME));
+}
+
 export async function locateRun(config: TrainNativeConfig, cwd: string, runDirOverride?: string, hooks: LocateHooks = {}): Promise<RunLocation> {
   const base = runDirOverride ? resolve(cwd, runDirOverride) : resolve(cwd, config.EXPERIMENT.OUTPUT_DIR, config.EXPERIMENT.NAME);
   const t = config.TRAIN;

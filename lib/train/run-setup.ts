@@ -4,7 +4,7 @@
  * on its own thread), the data uploaded once, and the run directory, logs and store opened.
  */
 import { rmdir } from 'fs/promises';
-import { dirname, relative, resolve } from 'path';
+import { basename, dirname, relative, resolve } from 'path';
 import { loadConfig, resolvedConfigToYaml } from '../config';
 import type { TrainNativeConfig } from '../config/types';
 import { acquireRunLock, CheckpointStore, prepareRunDir, runDirLayout, writeFileAtomic, type RunLock } from '../checkpoint';
@@ -20,11 +20,12 @@ import type { Monitored } from './checkpoint-policy';
 import type { EvalPlan } from './evaluate';
 import { LoopState } from './loop-state';
 import { checkDataFits, checkTrainable, planModel } from './model-options';
-import { locateRun, type RunLocation } from './run-location';
+import { planResume, scheduleKeysOf, type ResumePlan } from './resume-plan';
+import { locateRun, newRunDir, type RunLocation } from './run-location';
 import { checkModuleForward, copyModuleIntoRun } from './torchscript-module';
-import { resumeCheckFor } from './resume-check';
+import { resumeCheckFor, type ResumeFit } from './resume-check';
 import { checkDataSize, checkModelSize } from './size-check';
-import { parseTrainerState, type TrainerState } from './state';
+import { configHash, parseTrainerState, type TrainerState } from './state';
 import type { LogSinks } from './train-log';
 import type { TrainOptions } from './types';
 
@@ -34,8 +35,15 @@ export interface Run extends LogSinks {
   schedule: Schedule;
   train: Dataset;
   location: RunLocation;
-  /** trainer_state.json of the checkpoint being resumed, parsed once. */
+  /** trainer_state.json of the checkpoint being resumed exactly, parsed once. */
   resumeState: TrainerState | null;
+  /** trainer_state.json of the checkpoint loaded (resumed exactly, re-based or weights-only). */
+  checkpointState: TrainerState | null;
+  resumePlan: ResumePlan | null;
+  /** The checkpoint step a run continued in its own run directory from (exact or re-based in place), else null. */
+  continuedStep: number | null;
+  /** Lines for the log about how the run was set up. */
+  notes: string[];
   state: LoopState;
   session: NativeSession;
   batchPlan: BatchPlan;
@@ -70,6 +78,31 @@ function configOf(o: TrainOptions): TrainNativeConfig {
   return loadConfig({ file: o.configFile, sets: o.sets ?? [], flags: o.flags }).config;
 }
 
+/**
+ * How the run continues from one checkpoint (SPEC §15): exactly, re-based with a changed
+ * configuration, or from its weights alone; with the schedule (re-based at its step when asked)
+ * and the config as it applies (a `--skip-stage1` past stage 1 has nothing left to skip).
+ */
+interface ResumeTarget {
+  config: TrainNativeConfig;
+  plan: ResumePlan;
+  schedule: Schedule;
+  notes: string[];
+}
+
+function resumeTargetOf(config: TrainNativeConfig, st: TrainerState, checkpointDir: string, trainSamples: number, fresh: Schedule): ResumeTarget {
+  const notes: string[] = [];
+  let cfg = config;
+  if (cfg.STAGES.SKIP_STAGE1 && st.stage === 'stage2' && st.stageIndex >= 1) {
+    // The checkpoint's counters already include stage 1: there is nothing left to skip, and the epochs count on.
+    cfg = { ...cfg, STAGES: { ...cfg.STAGES, SKIP_STAGE1: false } };
+    notes.push(`checkpoint ${basename(checkpointDir)} is past stage 1: --skip-stage1 (STAGES.SKIP_STAGE1) has nothing to skip; the epochs count on from its epoch ${st.epoch - 1}`);
+  }
+  const plan = planResume(cfg, st, checkpointDir, trainSamples, st.configHash === configHash(cfg));
+  const schedule = plan.origin ? buildSchedule(cfg, { trainSamples, origin: plan.origin }) : cfg === config ? fresh : buildSchedule(cfg, { trainSamples });
+  return { config: cfg, plan, schedule, notes };
+}
+
 export async function openRun(o: TrainOptions): Promise<Run> {
   const cwd = o.cwd ?? process.cwd();
   const config = configOf(o);
@@ -78,7 +111,8 @@ export async function openRun(o: TrainOptions): Promise<Run> {
   const data = loadData(config, { baseDir: cwd });
   const dims = inferModelDims(config, data.train, data.val);
   checkDataFits(config, data.train);
-  const schedule = buildSchedule(config, { trainSamples: data.train.size });
+  const n = data.train.size;
+  const freshSchedule = buildSchedule(config, { trainSamples: n });
   const model = planModel(config, dims, cwd);
   checkModelSize(model.native, o.force === true);
   const session = await createSession(model.native);
@@ -89,52 +123,94 @@ export async function openRun(o: TrainOptions): Promise<Run> {
     const scriptPath = model.native.model.scriptPath;
     if (scriptPath !== undefined) await checkModuleForward(session, SPLIT.TRAIN, data.train, model.native.model);
     // The writer's lock is taken as soon as the run directory is known; a checkpoint is accepted
-    // only once its content fits this model (resume-check.ts).
+    // only once its content fits this model and the way the run would continue from it.
     const claim = async (runDir: string) => {
       lock = await acquireRunLock(runDir);
     };
-    const location = await locateRun(config, cwd, o.runDir, { claim, check: resumeCheckFor(session, config, schedule) });
-    const resumeState = location.resume ? parseTrainerState(location.resume.trainerState, location.resume.info.dir) : null;
+    const targets = new Map<string, ResumeTarget>();
+    const targetOf = (st: TrainerState, dir: string): ResumeTarget => {
+      let t = targets.get(dir);
+      if (!t) targets.set(dir, (t = resumeTargetOf(config, st, dir, n, freshSchedule)));
+      return t;
+    };
+    const fitOf = (st: TrainerState, dir: string): ResumeFit => {
+      const t = targetOf(st, dir);
+      return { schedule: t.plan.mode === 'exact' ? t.schedule : null, weightsOnly: t.plan.mode === 'weights-only' };
+    };
+    let location = await locateRun(config, cwd, o.runDir, { claim, check: resumeCheckFor(session, config, fitOf) });
+    const loaded = location.resume;
+    const checkpointState = loaded ? parseTrainerState(loaded.trainerState, loaded.info.dir) : null;
+    const target = loaded && checkpointState ? targetOf(checkpointState, loaded.info.dir) : null;
+    const runConfig = target?.config ?? config;
+    const schedule = target?.schedule ?? freshSchedule;
+    const resumePlan = target?.plan ?? null;
+    const notes = target?.notes ?? [];
+    // TRAIN.AUTO_RESUME names the run to continue: a changed schedule is re-based in its own run
+    // directory, so the next --auto-resume (after a crash, say) continues the re-based run. From
+    // --resume-from, a changed configuration or --weights-only writes a new run directory and the
+    // checkpoint's run stays as it was (SPEC §15).
+    const inPlace = resumePlan !== null && (resumePlan.mode === 'exact' || (resumePlan.mode === 'rebased' && runConfig.TRAIN.RESUME_FROM === undefined));
+    if (loaded && resumePlan && !inPlace) {
+      const held = lock as RunLock | null;
+      await held?.release();
+      lock = null;
+      const fresh = newRunDir(runConfig, cwd, o.runDir);
+      await claim(fresh.dir);
+      location = { ...location, runDir: fresh.dir, note: resumePlan.mode === 'weights-only' ? `starting from the weights of ${loaded.info.dir} (--weights-only)` : `resuming from ${loaded.info.dir} with a changed configuration` };
+      if (fresh.note) notes.push(fresh.note);
+    }
+    const resumeState = resumePlan?.mode === 'exact' ? checkpointState : null;
     // The resume point is accepted once the session holds it; only then do the logs get trimmed.
-    if (location.resume && resumeState) {
-      await session.setState(location.resume.model);
-      await session.setOptimizerState(location.resume.optimizer);
+    // (A re-based or weights-only start loads its part in Trainer.begin.)
+    if (loaded && resumeState) {
+      await session.setState(loaded.model);
+      await session.setOptimizerState(loaded.optimizer);
       await session.setRngState(Buffer.from(resumeState.rng.native, 'base64'));
     }
     const layout = runDirLayout(location.runDir);
     await prepareRunDir(location.runDir);
-    await writeFileAtomic(layout.config, resolvedConfigToYaml(config));
+    await writeFileAtomic(layout.config, resolvedConfigToYaml(runConfig));
     await writeFileAtomic(layout.scheduleSummary, renderSummaryOfSchedule(schedule));
     if (scriptPath !== undefined) await copyModuleIntoRun(layout.root, scriptPath);
-    await writeFileAtomic(layout.modelCard, modelCardText(modelCardOf(config, model.native.model, model.maskTokenId, data.train, cwd)));
-    const resumeStep = resumeState ? resumeState.step : -1;
+    await writeFileAtomic(layout.modelCard, modelCardText(modelCardOf(runConfig, model.native.model, model.maskTokenId, data.train, cwd)));
+    // A run continued in its own directory has its logs trimmed to the checkpoint's step.
+    const resumeStep = inPlace && checkpointState ? checkpointState.step : -1;
     const metricsLog = await MetricsLog.open(layout.metrics, { resumeStep });
-    const tb = config.LOGGING.TENSORBOARD ? TensorBoardWriter.open(layout.tensorboard) : null;
+    const tb = runConfig.LOGGING.TENSORBOARD ? TensorBoardWriter.open(layout.tensorboard) : null;
     // TensorBoard drops every point with step >= the START's step: the checkpoint's own step was logged
     // by the earlier session and is not logged again, so the new session starts one step later.
     if (tb && resumeStep > 0) tb.addSessionStart(resumeStep + 1);
-    const c = config.SCHEDULE.CHECKPOINT;
-    const es = config.TRAIN.EARLY_STOP;
+    const c = runConfig.SCHEDULE.CHECKPOINT;
+    const es = runConfig.TRAIN.EARLY_STOP;
     const out = o.progress === undefined ? SILENT : createConsoleReporter(o.progress, o.stream ?? process.stderr);
     const held = lock as RunLock | null;
     if (held?.tookOver) out.line(`note: ${held.tookOver}`);
+    const state = stateOf(schedule, resumePlan, checkpointState, loaded?.info.dir ?? '');
+    state.scheduleKeys = scheduleKeysOf(runConfig, n);
+    const sampler = (batchSize: number) => new EpochSampler({ size: n, batchSize, dropLast: runConfig.DATA.DROP_LAST, seed: runConfig.EXPERIMENT.SEED });
+    const b2 = runConfig.STAGES.STAGE2.BATCH_SIZE;
     return {
-      config,
+      config: runConfig,
       schedule,
       train: data.train,
       location,
       resumeState,
-      state: resumeState ? LoopState.resumed(schedule, resumeState) : LoopState.fresh(schedule),
+      checkpointState,
+      resumePlan,
+      continuedStep: resumeStep >= 0 ? resumeStep : null,
+      notes,
+      state,
       session,
       batchPlan: {
-        config,
+        config: runConfig,
         schedule,
         data: data.train,
-        sampler: new EpochSampler({ size: data.train.size, batchSize: config.DATA.BATCH_SIZE, dropLast: config.DATA.DROP_LAST, seed: config.EXPERIMENT.SEED }),
+        sampler: sampler(runConfig.DATA.BATCH_SIZE),
+        ...(b2 !== undefined && b2 !== runConfig.DATA.BATCH_SIZE ? { stage2Sampler: sampler(b2) } : {}),
         maskTokenId: model.maskTokenId,
       },
       evalPlan: data.val
-        ? { data: data.val, batchSize: config.DATA.BATCH_SIZE, seed: config.EXPERIMENT.SEED, maskTokenId: model.maskTokenId, maskProb: config.STAGES.STAGE1.MASK_PROB }
+        ? { data: data.val, batchSize: runConfig.DATA.BATCH_SIZE, seed: runConfig.EXPERIMENT.SEED, maskTokenId: model.maskTokenId, maskProb: runConfig.STAGES.STAGE1.MASK_PROB }
         : null,
       store: new CheckpointStore(layout.checkpoints, { keepTopN: c.KEEP_TOP_N, keepLastN: c.KEEP_LAST_N }),
       metricsLog,
@@ -150,6 +226,16 @@ export async function openRun(o: TrainOptions): Promise<Run> {
     await releaseAfterFailedStart(lock);
     throw err;
   }
+}
+
+function stateOf(schedule: Schedule, plan: ResumePlan | null, st: TrainerState | null, checkpointDir: string): LoopState {
+  if (plan === null || st === null) return LoopState.fresh(schedule);
+  if (plan.mode === 'exact') return LoopState.resumed(schedule, st);
+  const source = { checkpoint: checkpointDir, step: st.step, mode: plan.mode };
+  if (plan.mode === 'rebased') return LoopState.rebased(schedule, st, source);
+  const s = LoopState.fresh(schedule);
+  s.source = source;
+  return s;
 }
 
 /** A start that failed leaves no lock and, when it created the run directory, no empty folder. */

@@ -1,7 +1,8 @@
 /**
  * Two-stage training (seeds 002, 003): which parameters train at a given step. Stage 1 pretrains
- * the encoder on masked tokens; stage 2 trains the supervised head with the encoder frozen
- * (FREEZE_BASE), thawed top-down one block per stage-2 epoch (PROGRESSIVE_UNFREEZE) or jointly.
+ * the encoder on masked tokens (seed 003) or trains the task with its base frozen (seed 002,
+ * OBJECTIVE supervised); stage 2 trains with the base frozen (FREEZE_BASE), thawed top-down one
+ * block per stage-2 epoch (PROGRESSIVE_UNFREEZE) or jointly.
  *
  * Trainability is a pure function of the step, so a resumed run re-derives it instead of saving it.
  * The Stages component acts at stage and epoch starts (stage events, trainability, the console's
@@ -22,23 +23,42 @@ export interface Trainability {
 
 const ALL: Trainability = { label: 'all parameters train', frozen: [], thawed: [] };
 
+/** The model's base (everything but the head) and its blocks, top block last, as name patterns. */
+export function modelParts(config: TrainNativeConfig): { base: string[]; blocks: string[][]; top: string[] } {
+  const m = config.MODEL;
+  if (m.TYPE === 'mlp') {
+    return { base: ['layers.*'], blocks: m.HIDDEN_SIZES.map((_, i) => [`layers.${i}.*`]), top: [] };
+  }
+  const blocks = Array.from({ length: m.NUM_LAYERS }, (_, i) => [`encoder.layers.${i}.*`]);
+  return { base: ['encoder.*'], blocks, top: ['encoder.ln_f.*'] };
+}
+
 /**
- * PROGRESSIVE_UNFREEZE, stage-2 epoch j (0-based): j = 0 trains the head only; j = 1 also the top
- * block and the final norm; j = i thaws the top i blocks; once every block is thawed (j = L + 1)
- * the embeddings follow and the whole model trains.
+ * Which parameters train at step k. Stage 1 with OBJECTIVE supervised freezes STAGE1.FREEZE (default:
+ * the base) and trains the rest (seed 002's decoder-only stage). Stage 2: FREEZE_BASE keeps the
+ * base frozen; PROGRESSIVE_UNFREEZE thaws it from the top, stage-2 epoch j (0-based): j = 0 trains
+ * what stage 1 trained (the head), j = i also the top i blocks (and the final norm), and once
+ * every block is thawed the whole model trains; otherwise everything trains at once.
  */
-export function trainabilityAt(config: TrainNativeConfig, stage: StageSpan, step: number, stepsPerEpoch: number): Trainability {
+export function trainabilityAt(config: TrainNativeConfig, stage: StageSpan, stageEpoch: number): Trainability {
+  const st = config.STAGES;
+  const parts = modelParts(config);
+  if (stage.name === 'stage1') {
+    if (st.STAGE1.OBJECTIVE !== 'supervised') return ALL;
+    const frozen = st.STAGE1.FREEZE ?? parts.base;
+    return { label: `${frozen.join(', ')} frozen (stage 1)`, frozen, thawed: [] };
+  }
   if (stage.name !== 'stage2') return ALL;
-  const s2 = config.STAGES.STAGE2;
-  if (s2.FREEZE_BASE) return { label: 'encoder frozen (STAGES.STAGE2.FREEZE_BASE)', frozen: ['encoder.*'], thawed: [] };
+  const s2 = st.STAGE2;
+  if (s2.FREEZE_BASE) return { label: 'base frozen (STAGES.STAGE2.FREEZE_BASE)', frozen: parts.base, thawed: [] };
   if (!s2.PROGRESSIVE_UNFREEZE) return ALL;
-  const layers = config.MODEL.NUM_LAYERS;
-  const j = Math.floor((step - stage.start) / stepsPerEpoch);
-  if (j > layers) return { label: 'all blocks and embeddings thawed', frozen: [], thawed: [] };
+  const layers = parts.blocks.length;
+  const j = stageEpoch;
+  if (j > layers) return { label: 'all blocks thawed', frozen: [], thawed: [] };
   const thawed: string[] = [];
-  for (let i = layers - j; i < layers; i++) thawed.push(`encoder.layers.${i}.*`);
-  if (j >= 1) thawed.push('encoder.ln_f.*');
-  return { label: j === 0 ? 'encoder frozen (head only)' : `top ${j} of ${layers} blocks thawed`, frozen: ['encoder.*'], thawed };
+  for (let i = layers - j; i < layers; i++) thawed.push(...parts.blocks[i]);
+  if (j >= 1) thawed.push(...parts.top);
+  return { label: j === 0 ? 'base frozen (head only)' : `top ${j} of ${layers} blocks thawed`, frozen: parts.base, thawed };
 }
 
 export class Stages implements LoopComponent {
@@ -53,7 +73,6 @@ export class Stages implements LoopComponent {
   /** Stages and trainability change only at stage and epoch starts, which follow a held step. */
   async beforeStep(k: number): Promise<void> {
     const { config, schedule, state, session, out, events } = this.ctx;
-    const spe = schedule.stepsPerEpoch;
     const si = schedule.stageIndexAt(k);
     const stage = schedule.stages[si];
     if (si !== this.stageIndex) {
@@ -61,12 +80,14 @@ export class Stages implements LoopComponent {
       state.enterStage(si);
       if (stage.name !== 'main') {
         events.emit('stage', { step: k, stage: stage.name });
-        out.line(`${stage.name === 'stage1' ? 'stage 1: masked-token pretraining of the encoder' : 'stage 2: supervised training'} (steps ${stage.start + 1}–${stage.end})`);
+        const what = stage.name === 'stage2' ? 'stage 2: supervised training' : config.STAGES.STAGE1.OBJECTIVE === 'supervised' ? 'stage 1: supervised training with the base frozen' : 'stage 1: masked-token pretraining of the encoder';
+        out.line(`${what} (steps ${k + 1}–${stage.end})`);
       }
     }
-    if (k % spe !== 0 && !this.first) return;
+    const at = schedule.epochAt(k);
+    if (k !== at.start && !this.first) return;
     this.first = false;
-    const want = trainabilityAt(config, stage, k, spe);
+    const want = trainabilityAt(config, stage, at.epoch - schedule.epochAt(stage.start).epoch);
     if (this.trainability?.label !== want.label) {
       await session.setTrainable(['*'], true);
       if (want.frozen.length) await session.setTrainable(want.frozen, false);
@@ -74,8 +95,7 @@ export class Stages implements LoopComponent {
       if (this.trainability !== null || want.frozen.length) out.line(`step ${k}: ${want.label}`);
       this.trainability = want;
     }
-    const epoch = schedule.epochOfStep(k);
-    out.startEpoch(epoch, schedule.timeBase.epochs, Math.min(spe, schedule.totalSteps - (epoch - 1) * spe), stage.name === 'main' ? undefined : stage.name);
+    out.startEpoch(at.epoch + 1, schedule.timeBase.epochs, Math.min(at.length, schedule.totalSteps - at.start), stage.name === 'main' ? undefined : stage.name);
   }
 
   /** Early stopping fired: stage 1 hands over to stage 2 (the loss means start over); otherwise the run ends. */

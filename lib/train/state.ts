@@ -48,6 +48,10 @@ export interface TrainerState {
   monitored: { name: string; value: number | null } | null;
   lrs: Record<string, number>;
   configHash: string;
+  /** The schedule-relevant settings (resume-plan.ts), to tell a changed configuration on resume; absent in older checkpoints. */
+  scheduleKeys?: Record<string, string>;
+  /** The checkpoint this run was resumed from with a changed configuration or --weights-only (SPEC §15). */
+  source?: { checkpoint: string; step: number; mode: 'rebased' | 'weights-only' };
   stopReason: string | null;
   savedAt: string;
 }

@@ -34,7 +34,7 @@ export class StepLog implements LoopComponent {
     const { schedule, state, out } = this.ctx;
     const { step, epoch, flags, lrs, result } = done;
     const lr = lrs[schedule.groups[0]];
-    out.update({ epochStep: done.k - (epoch - 1) * schedule.stepsPerEpoch + 1, globalStep: step, loss: result.loss, lr, print: (flags & EVENT.LOG_CONSOLE) !== 0 });
+    out.update({ epochStep: done.k - schedule.epochAt(done.k).start + 1, globalStep: step, loss: result.loss, lr, print: (flags & EVENT.LOG_CONSOLE) !== 0 });
     if (flags & EVENT.LOG_STEP) {
       this.logTrain(step, epoch, state.logLoss, state.lastGradNorm, lrs);
       state.logLoss = { sum: 0, count: 0 };

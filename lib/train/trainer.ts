@@ -24,8 +24,11 @@ import { metricsFromJson, configHash } from './state';
 import { Monitor } from './monitor';
 import { isNonFinite, NonFiniteGuard } from './non-finite';
 import { StepPipeline } from './pipeline';
+import { describeChanges } from './resume-plan';
 import { closeRun, openRun, shownPath, type Run } from './run-setup';
 import { Stages } from './stages';
+import { ArrayDataset } from '../data/array-dataset';
+import { EpochData } from './epoch-data';
 import { EpochLog, StepLog } from './train-log';
 import type { TrainerEvents, TrainOptions, TrainResult } from './types';
 import { Validation } from './validation';
@@ -110,9 +113,10 @@ export class Trainer extends EventEmitter {
     const hash = configHash(config);
     const sync = this.checkpointSync(run);
     const checkpoints = new CheckpointPolicy(ctx, run.store, run.monitor, hash, sync);
-    if (run.resumeState) checkpoints.lastSaved = run.resumeState.step;
+    if (run.continuedStep !== null) checkpoints.lastSaved = run.continuedStep;
     const guard = new NonFiniteGuard(ctx, () => checkpoints.lastSaved);
-    const parts: LoopComponent[] = [guard, new StepLog(ctx, run), new Validation(ctx, run.evalPlan, run, run.monitor.name), new Monitor(ctx), new EpochLog(ctx, run, guard), new Stages(ctx), checkpoints];
+    const epochData = run.train instanceof ArrayDataset && EpochData.wanted(run.train) ? [new EpochData(ctx, run.train)] : [];
+    const parts: LoopComponent[] = [...epochData, guard, new StepLog(ctx, run), new Validation(ctx, run.evalPlan, run, run.monitor.name), new Monitor(ctx), new EpochLog(ctx, run, guard), new Stages(ctx), checkpoints];
     let syncStatus: SyncStatus | null = null;
     let result: TrainResult;
     try {
@@ -184,6 +188,7 @@ export class Trainer extends EventEmitter {
     const { config, schedule, session, location, console: out } = run;
     for (const s of location.skipped) this.warn(run, `checkpoint ${s.name} is unusable (${s.problem}); passed over`);
     if (location.note) out.line(location.note);
+    for (const n of run.notes) out.line(n);
     out.line(run.dataDescription);
     for (const w of schedule.warnings) this.warn(run, w);
     for (const w of cudaOnlyWarnings(config, session.device)) this.warn(run, w);
@@ -199,6 +204,29 @@ export class Trainer extends EventEmitter {
         out.line(`nothing to do: ${reason}`);
         return this.result(run, { status: st.stopReason ? 'early_stopped' : 'already_complete', reason: st.stopReason }, st.step, metricsFromJson(st.metrics));
       }
+    } else if (location.resume && run.resumePlan && run.checkpointState) {
+      const plan = run.resumePlan;
+      const cst = run.checkpointState;
+      await session.setState(location.resume.model);
+      if (plan.mode === 'rebased') {
+        // SPEC §15: counters and optimizer continue; the schedule starts over at the checkpoint's step.
+        await session.setOptimizerState(location.resume.optimizer);
+        await session.setRngState(Buffer.from(cst.rng.native, 'base64'));
+        const s0 = cst.step;
+        out.line(`changed since checkpoint ${location.resume.info.name}: ${describeChanges(plan.changes)}`);
+        const lr0 = s0 < T ? schedule.lr(s0) : Number.NaN;
+        out.line(
+          `the schedule is re-based at step ${s0}: epochs ${schedule.epochOfStep(s0)}–${schedule.timeBase.epochs}, steps ${s0 + 1}–${T}` +
+            (s0 < T ? `, LR ${lr0.toPrecision(4)} → ${schedule.lr(T - 1).toPrecision(4)}` : '') +
+            '; plateau and early stopping start fresh',
+        );
+        if (s0 >= T) {
+          out.line(`nothing to do: the checkpoint's step ${s0} is at or past the new total of ${T} steps`);
+          return this.result(run, { status: 'already_complete', reason: null }, s0, metricsFromJson(cst.metrics));
+        }
+      } else {
+        out.line(`loaded the weights of checkpoint ${location.resume.info.name}; optimizer, counters and schedule start fresh`);
+      }
     } else if (location.initEncoderFrom) {
       const loaded = await session.setState(location.initEncoderFrom.model, { prefix: 'encoder.', strict: true });
       out.line(`loaded ${loaded.length} stage-1 encoder tensors from ${location.initEncoderFrom.info.dir}`);
@@ -209,7 +237,7 @@ export class Trainer extends EventEmitter {
     this.emit('start', { runDir: location.runDir, totalSteps: T, stepsPerEpoch: schedule.stepsPerEpoch, startStep, resumedFrom: location.resume?.info.name ?? null, device, parameters });
     out.line(
       `training ${config.MODEL.TYPE} (${parameters} parameters) on ${device}: ` +
-        `${T} steps, ${schedule.stepsPerEpoch} per epoch, ${run.train.size} training samples → ${shownPath(location.runDir, run.cwd)}`,
+        `${T} steps, ${epochLengths(schedule)} per epoch, ${run.train.size} training samples → ${shownPath(location.runDir, run.cwd)}`,
     );
     // A generated plan's step 0 is the untrained model (SPEC §4).
     if (startStep === 0 && !location.resume && schedule.has(0, EVENT.CHECKPOINT)) await checkpoints.save(null, undefined);
@@ -256,6 +284,12 @@ export function cudaOnlyWarnings(config: TrainNativeConfig, device: string): str
   if (config.TRAIN.EXPANDABLE_SEGMENTS) out.push(`TRAIN.EXPANDABLE_SEGMENTS has no effect on ${device}: it configures CUDA's caching allocator`);
   if (config.TRAIN.EMPTY_CACHE === 'batch' || config.TRAIN.EMPTY_CACHE === 'chunk') out.push(`TRAIN.EMPTY_CACHE ${config.TRAIN.EMPTY_CACHE} has no effect on ${device}: it empties CUDA's caching allocator`);
   return out;
+}
+
+/** "8", or "8 (stage 2: 16)" when stage 2 has its own batch size (the lengths from the step the run starts at). */
+function epochLengths(schedule: Run['schedule']): string {
+  const lengths = [...new Set(schedule.timeBase.segments.filter((g) => g.batchesPerEpoch > 0 && g.epochs > 0).map((g) => g.stepsPerEpoch))];
+  return lengths.length > 1 ? `${lengths[0]} (stage 2: ${lengths.slice(1).join(', ')})` : String(schedule.stepsPerEpoch);
 }
 
 /** Trains as the options say and resolves with the result (`new Trainer(options).run()`). */

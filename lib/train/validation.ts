@@ -39,7 +39,8 @@ export class Validation implements LoopComponent {
   async afterStep(done: StepDone, outcome: StepOutcome): Promise<void> {
     if (!(done.flags & VALIDATION_FLAGS)) return;
     const { schedule, state } = this.ctx;
-    const stage1 = schedule.stages[schedule.stageIndexAt(done.k)].name === 'stage1';
+    // Only masked-token pretraining validates its own objective; a supervised stage 1 validates the task.
+    const stage1 = schedule.stages[schedule.stageIndexAt(done.k)].name === 'stage1' && this.ctx.config.STAGES.STAGE1.OBJECTIVE === 'masked_tokens';
     const v = await this.validate(done.flags, done.step, done.epoch, stage1);
     outcome.validated = v;
     if (v !== null) {

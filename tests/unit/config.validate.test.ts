@@ -24,7 +24,7 @@ describe('defaults', () => {
 
   test('an empty config gets every default named in types.ts', () => {
     expect(c.EXPERIMENT).toEqual({ NAME: 'default', OUTPUT_DIR: 'runs', SEED: 42 });
-    expect(c.DATA).toEqual({ SOURCE: 'synthetic:classification', BATCH_SIZE: 32, DROP_LAST: true, META_COMPONENTS: [], TOKEN_DTYPE: 'uint16' });
+    expect(c.DATA).toEqual({ SOURCE: 'synthetic:classification', BATCH_SIZE: 32, DROP_LAST: true, META_COMPONENTS: [], TOKEN_DTYPE: 'uint16', RANDOM_OFFSETS: false });
     expect(c.MODEL).toEqual({
       TYPE: 'mlp',
       TASK: 'classification',
@@ -42,6 +42,7 @@ describe('defaults', () => {
       NAME: 'cosine',
       BASE_LR: 1e-4,
       MIN_LR: 0,
+      INTERVAL: 'step',
       POWER: 1,
       DECAY_RATE: 0.1,
       GAMMA: 0.1,
@@ -63,7 +64,6 @@ describe('defaults', () => {
       THRESHOLD_MODE: 'rel',
       COOLDOWN: 0,
       SCALING: 'linear',
-      INTERVAL: 'step',
       PARAMETER_GROUPS: [],
     });
     expect(c.TRAIN).toEqual({
@@ -76,6 +76,7 @@ describe('defaults', () => {
       EXPANDABLE_SEGMENTS: false,
       EMPTY_CACHE: 'epoch',
       AUTO_RESUME: false,
+      RESUME_WEIGHTS_ONLY: false,
       EARLY_STOP: { ACTIVE: false, METRIC: 'val_loss', MODE: 'auto', MIN_DELTA: 0 },
       ON_NONFINITE: 'stop',
     });

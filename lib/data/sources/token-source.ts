@@ -1,6 +1,8 @@
 /**
- * DATA.SOURCE tokens and text: a flat stream of tokens cut into non-overlapping blocks of
- * BLOCK_SIZE tokens (one block = one sample; tokens after the last whole block are dropped).
+ * DATA.SOURCE tokens and text: a flat stream of tokens cut into blocks of BLOCK_SIZE tokens, one
+ * block a sample, starting every STRIDE tokens (default BLOCK_SIZE: no overlap; tokens after the
+ * last whole block are dropped). With RANDOM_OFFSETS each start also leaves room for an offset
+ * of up to STRIDE - 1 tokens (lib/data/offsets.ts moves the blocks each epoch).
  *   tokens: little-endian uint16 or uint32 ids (DATA.TOKEN_DTYPE), e.g. a nanoGPT-style train.bin.
  *   text:   a UTF-8 file read as bytes, so the vocabulary is the 256 byte values.
  * A gpt model shifts inside (targets = next tokens), so a block is just BLOCK_SIZE tokens.
@@ -24,17 +26,44 @@ function readBytes(file: string, shown: string, source: string): Buffer {
   }
 }
 
-function cutBlocks(stream: ArrayLike<number>, blockSize: number, shown: string, vocabSize?: number): ArrayDataset {
-  const blocks = Math.floor(stream.length / blockSize);
-  if (blocks === 0) {
-    throw new DataError(shown, `has ${stream.length} tokens, fewer than one block of DATA.BLOCK_SIZE ${blockSize}; use a longer file or a smaller DATA.BLOCK_SIZE`);
-  }
-  const tokens = new Int32Array(blocks * blockSize);
-  for (let i = 0; i < tokens.length; i++) tokens[i] = stream[i];
-  return new ArrayDataset({ size: blocks, kind: 'tokens', width: blockSize, tokens, labelKind: 'none', vocabSize, metaComponents: [] });
+/**
+ * Blocks of `block` tokens starting every `stride` tokens in a stream of `tokens`; with random
+ * offsets the last start keeps stride - 1 tokens spare so any offset still fits.
+ */
+export function blockCount(tokens: number, block: number, stride: number, randomOffsets = false): number {
+  const room = tokens - block - (randomOffsets ? stride - 1 : 0);
+  return room < 0 ? 0 : Math.floor(room / stride) + 1;
 }
 
-export function loadTokenFile(file: string, shown: string, dtype: 'uint16' | 'uint32', blockSize: number): ArrayDataset {
+export interface Blocking {
+  block: number;
+  stride: number;
+  randomOffsets: boolean;
+}
+
+/** The samples' tokens for one arrangement: block i starts at i·stride + offsets[i]. */
+export function fillBlocks(stream: ArrayLike<number>, blocking: Blocking, count: number, out: Int32Array, offsets?: Int32Array): void {
+  const { block, stride } = blocking;
+  for (let i = 0; i < count; i++) {
+    const start = i * stride + (offsets ? offsets[i] : 0);
+    for (let j = 0; j < block; j++) out[i * block + j] = stream[start + j];
+  }
+}
+
+function cutBlocks(stream: ArrayLike<number>, blocking: Blocking, shown: string, vocabSize?: number): ArrayDataset {
+  const { block, stride, randomOffsets } = blocking;
+  const blocks = blockCount(stream.length, block, stride, randomOffsets);
+  if (blocks === 0) {
+    throw new DataError(shown, `has ${stream.length} tokens, fewer than one block of DATA.BLOCK_SIZE ${block}${randomOffsets ? ` plus STRIDE - 1 (${stride - 1}) for DATA.RANDOM_OFFSETS` : ''}; use a longer file or a smaller DATA.BLOCK_SIZE`);
+  }
+  const tokens = new Int32Array(blocks * block);
+  fillBlocks(stream, blocking, blocks, tokens);
+  const ds = new ArrayDataset({ size: blocks, kind: 'tokens', width: block, tokens, labelKind: 'none', vocabSize, metaComponents: [] });
+  if (randomOffsets) ds.tokenStream = { stream, blocking };
+  return ds;
+}
+
+export function loadTokenFile(file: string, shown: string, dtype: 'uint16' | 'uint32', blocking: Blocking): ArrayDataset {
   const bytes = readBytes(file, shown, 'tokens');
   const itemSize = dtype === 'uint16' ? 2 : 4;
   if (bytes.length % itemSize !== 0) {
@@ -50,9 +79,9 @@ export function loadTokenFile(file: string, shown: string, dtype: 'uint16' | 'ui
       if (stream[i] > 2147483647) throw new DataError(shown, `token ${i} is ${stream[i]}; token ids must be below 2^31`);
     }
   }
-  return cutBlocks(stream, blockSize, shown);
+  return cutBlocks(stream, blocking, shown);
 }
 
-export function loadTextFile(file: string, shown: string, blockSize: number): ArrayDataset {
-  return cutBlocks(readBytes(file, shown, 'text'), blockSize, shown, TEXT_VOCAB_SIZE);
+export function loadTextFile(file: string, shown: string, blocking: Blocking): ArrayDataset {
+  return cutBlocks(readBytes(file, shown, 'text'), blocking, shown, TEXT_VOCAB_SIZE);
 }

@@ -7,8 +7,13 @@
  */
 import type { CurveSpec } from './keys';
 
-/** Linear warmup: WARMUP_LR + (BASE - WARMUP_LR) * k / w for k < w. */
+/**
+ * Linear warmup: WARMUP_LR + (BASE - WARMUP_LR) * k / w for k < w. Per epoch (SPEC §16) warmup
+ * epoch e = k + 1 of w gets e / w, so the last warmup epoch already trains at BASE (seed 004).
+ */
 function warmupLr(s: CurveSpec, k: number): number {
+  // Per epoch the factor e / w is formed first, as seed 004's code does (BASE * (3/5) is 6e-4 exactly; BASE * 3 / 5 is not).
+  if (s.perEpoch) return s.warmupLr + (s.base - s.warmupLr) * ((k + 1) / s.warmup);
   return s.warmupLr + ((s.base - s.warmupLr) * k) / s.warmup;
 }
 
@@ -122,41 +127,7 @@ export function lrAt(s: CurveSpec, k: number): number {
   }
 }
 
-/** Writes lr[k] for k = 0 … s.total-1 into out[offset + k]. */
-export function fillCurve(s: CurveSpec, out: Float64Array, offset: number): void {
-  for (let k = 0; k < s.total; k++) out[offset + k] = lrAt(s, k);
-}
-
-/**
- * The same curve counted in epochs (LR_SCHEDULER.INTERVAL epoch, SPEC §16): every step-valued
- * duration becomes whole epochs, and the warmup `W` epochs long gives epoch e (1-based) the LR
- * WARMUP_LR + (BASE - WARMUP_LR) * (e / W) (the multiplier a LambdaLR would return), so its last epoch already runs at BASE_LR.
- */
-export function epochCurve(s: CurveSpec): CurveSpec {
-  const spe = s.stepsPerEpoch;
-  const epochs = (steps: number, min = 0): number => Math.max(min, Math.round(steps / spe));
-  return {
-    ...s,
-    total: Math.ceil(s.total / spe),
-    stepsPerEpoch: 1,
-    warmup: epochs(s.warmup),
-    decaySteps: epochs(s.decaySteps, 1),
-    milestones: s.milestones.map((m) => epochs(m)),
-    restartSteps: epochs(s.restartSteps, 1),
-    stableSteps: epochs(s.stableSteps),
-    decayPhaseSteps: epochs(s.decayPhaseSteps, 1),
-  };
-}
-
-/** lr for every step of a stage from its epoch curve `e`: constant within each epoch. */
-export function fillEpochCurve(e: CurveSpec, stepsPerEpoch: number, steps: number, out: Float64Array, offset: number): void {
-  for (let k = 0; k < steps; k++) {
-    const epoch = Math.floor(k / stepsPerEpoch);
-    out[offset + k] = e.name !== 'onecycle' && epoch < e.warmup ? e.warmupLr + (e.base - e.warmupLr) * ((epoch + 1) / e.warmup) : lrAt(e, epoch);
-  }
-}
-
-/** The step the curve's post-warmup phase starts (where a plateau scheduler takes over). */
+/** The index (step, or epoch with INTERVAL: epoch) the curve's post-warmup phase starts at (where a plateau scheduler takes over). */
 export function postWarmupStart(s: CurveSpec): number {
   return s.name === 'onecycle' ? 0 : s.warmup;
 }

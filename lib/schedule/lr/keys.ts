@@ -74,8 +74,10 @@ export interface CurveSpec {
   min: number;
   warmupLr: number;
   warmup: number;
-  /** Steps of the stage this curve covers; `*_FRACTION` keys are relative to it. */
+  /** Steps (epochs when perEpoch) of the stage this curve covers; `*_FRACTION` keys are relative to it. */
   total: number;
+  /** LR_SCHEDULER.INTERVAL: epoch — indices, durations and `total` count epochs (SPEC §16). */
+  perEpoch: boolean;
   stepsPerEpoch: number;
   power: number;
   decaySteps: number;
@@ -99,8 +101,9 @@ export interface CurveSpec {
 }
 
 export interface CurveContext {
-  /** Steps in this curve's stage. */
+  /** Steps in this curve's stage (epochs when perEpoch). */
   total: number;
+  perEpoch: boolean;
   stepsPerEpoch: number;
   /** LR scaling factor from the effective batch size (1 without REFERENCE_BS). */
   scale: number;
@@ -137,6 +140,15 @@ export function buildCurveSpec(merged: MergedKeys, ctx: CurveContext): CurveSpec
     return d?.steps;
   };
 
+  if (ctx.perEpoch) {
+    // Per-epoch curves count epochs: a duration in steps would have to be rounded to them silently.
+    const stepKeys: Array<keyof SchedulerKeys> = ['WARMUP_STEPS', 'DECAY_STEPS', 'MILESTONES_STEPS', 'RESTART_STEPS'];
+    for (const k of stepKeys) {
+      if (keys[k] !== undefined) {
+        throw new ConfigError(`${path(sources, 'INTERVAL')} is epoch: give this duration in epochs (${k.replace('_STEPS', '_EPOCHS')}) or as a fraction`, path(sources, k));
+      }
+    }
+  }
   const warmupNames = names(sources, 'WARMUP');
   const warmupTriple = { steps: keys.WARMUP_STEPS, fraction: keys.WARMUP_FRACTION, epochs: keys.WARMUP_EPOCHS };
   // onecycle warms up by itself; a zero warmup key is allowed (the way to cancel an inherited one).
@@ -234,6 +246,7 @@ export function buildCurveSpec(merged: MergedKeys, ctx: CurveContext): CurveSpec
     warmupLr,
     warmup,
     total: ctx.total,
+    perEpoch: ctx.perEpoch,
     stepsPerEpoch: ctx.stepsPerEpoch,
     power: keys.POWER,
     decaySteps,
