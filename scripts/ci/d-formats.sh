@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI part d: the files a run writes, read by the formats' reference implementations (Python
-# safetensors and tensorboard, from part b's venv). A quickstart run, then a resume from its
-# step-448 checkpoint with another LR (so the points the first session logged after step 448 are
-# stale and differ); scripts/ci/check_formats.py compares every checkpoint tensor and every event
+# safetensors and tensorboard, from part b's venv). A quickstart run; its last checkpoint is then
+# removed (as if the run had died before writing it) and `--auto-resume --lr 3e-3` continues from
+# step 448 in the same run directory with a re-based schedule (so the points the first session
+# logged after step 448 are stale and differ); scripts/ci/check_formats.py compares every checkpoint tensor and every event
 # record with what this library's readers return (scripts/ci/dump-run.js), and checks that
 # TensorBoard's reader applies the purge at the resume. Then the TensorBoard cross-check test
 # (tests/unit/logging-tensorboard-python.test.ts) with that tensorboard.
@@ -20,11 +21,13 @@ rm -rf "$RUN_ROOT"
 mkdir -p "$RUN_ROOT"
 RUN="$RUN_ROOT/runs/quickstart"
 RESUME=448
-echo "-- quickstart, then --resume-from step-$RESUME with --lr 3e-3 (in $RUN_ROOT)"
+echo "-- quickstart, then without its step-512 checkpoint --auto-resume --lr 3e-3 from step-$RESUME (in $RUN_ROOT)"
 (cd "$RUN_ROOT" && node "$CI_ROOT/dist/cli.js" train --set EXPERIMENT.OUTPUT_DIR=runs --progress none) | tail -2
+rm -rf "$RUN/checkpoints/step-00000512"
 sleep 1 # the event file names carry whole seconds: the resumed session's file sorts after the first's
 (cd "$RUN_ROOT" && node "$CI_ROOT/dist/cli.js" train --set EXPERIMENT.OUTPUT_DIR=runs --progress none --lr 3e-3 \
-  --resume-from "runs/quickstart/checkpoints/step-$(printf %08d $RESUME)") 2>&1 | tail -2
+  --auto-resume) 2>&1 | grep -E "resuming from|re-based|done:"
+test -d "$RUN/checkpoints/step-00000512" || { echo "FAIL the resumed session did not finish in $RUN"; exit 1; }
 
 echo "-- the run read by safetensors and tensorboard, against the library's readers"
 node scripts/ci/dump-run.js "$RUN" >"$RUN_ROOT/library-view.json"
