@@ -161,6 +161,11 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
     }
     return torch::cat(outs, 2);
   }
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+  // CPU, no padding mask: the fused flash-attention kernel (one pass forward and backward, no
+  // N x N probabilities kept for backward). Padded keys keep the reference path below.
+  if (!q.is_cuda() && !keyPad.defined()) return at::scaled_dot_product_attention(q, k, v, {}, 0.0, causal);
+#endif
 #if TORCH_VERSION_MAJOR >= 2
   if (q.is_cuda()) {
     // Fused kernels (flash / memory-efficient) where available. Mask: true = attend.

@@ -441,16 +441,30 @@ StepResult Session::step(const StepRequest& req) {
     // Total L2 norm over trainable gradients, as clip_grad_norm_. Norm and clipping build no graph
     // (clip_grad_norm_ runs under no_grad too).
     torch::NoGradGuard noGrad;
-    std::vector<torch::Tensor> norms;
+    std::vector<torch::Tensor> grads;
+    bool allFloat = true;
     for (auto& s : im.optim->slots())
-      if (s.param.requires_grad() && s.param.grad().defined()) norms.push_back(s.param.grad().norm(2).to(torch::kFloat));
+      if (s.param.requires_grad() && s.param.grad().defined()) {
+        grads.push_back(s.param.grad());
+        allFloat = allFloat && grads.back().scalar_type() == torch::kFloat;
+      }
+    // clip_grad_norm_'s per-tensor norms, one dispatch for all of them (the same kernel per tensor).
+    std::vector<torch::Tensor> norms;
+    if (allFloat) {
+      norms = at::_foreach_norm(grads, 2);
+    } else {
+      for (auto& g : grads) norms.push_back(g.norm(2).to(torch::kFloat));
+    }
     torch::Tensor total = norms.empty() ? torch::zeros({}, torch::TensorOptions().device(im.device))
                                         : torch::stack(norms).norm(2);
     auto clip = [&] {
-      if (im.opts.gradClip <= 0) return;
+      if (im.opts.gradClip <= 0 || grads.empty()) return;
       auto coef = (im.opts.gradClip / (total + 1e-6)).clamp_max(1.0);
-      for (auto& s : im.optim->slots())
-        if (s.param.requires_grad() && s.param.grad().defined()) s.param.grad().mul_(coef);
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+      at::_foreach_mul_(grads, coef);
+#else
+      for (auto& g : grads) g.mul_(coef);
+#endif
     };
     if (!im.device.is_cuda()) {
       // CPU: reading the norm costs nothing, so the guard is exact and on the host.

@@ -6,7 +6,8 @@ The modules mirror the C++ ones name for name (encoder.layers.0.attn.q_proj.weig
   mlp          Linear -> ReLU for each hidden size, then Linear head (no dropout at p = 0)
   transformer  token + learned position embeddings; pre-LayerNorm blocks x + attn(ln1(x)),
                x + fc2(gelu(fc1(ln2(x)))); attention = separate q/k/v/out Linear(d, d) with bias,
-               softmax(q k^T / sqrt(dh)) v (full attention, no mask); final ln_f; mean over the
+               F.scaled_dot_product_attention (torch >= 2.1; before: softmax(q k^T / sqrt(dh)) v),
+               full attention, no mask; final ln_f; mean over the
                sequence; Linear head. maskedTokenHead=false, metaDim=0, padTokenId=-1, dropout 0.
 A step is what tn::Trainer::step does: zero_grad(set_to_none), forward, cross_entropy, backward,
 clip_grad_norm_(1.0) (same formula: total L2 norm of per-parameter norms, coef clamped at 1),
@@ -29,6 +30,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+# F.scaled_dot_product_attention with its CPU flash kernel: torch >= 2.1.
+SDPA = hasattr(F, 'scaled_dot_product_attention') and tuple(int(x) for x in torch.__version__.split('.')[:2]) >= (2, 1)
+
 
 class Attention(nn.Module):
     def __init__(self, d, h):
@@ -43,9 +47,13 @@ class Attention(nn.Module):
         b, n, d = x.shape
         split = lambda t: t.view(b, n, self.heads, d // self.heads).transpose(1, 2)
         q, k, v = split(self.q_proj(x)), split(self.k_proj(x)), split(self.v_proj(x))
-        # fullAttentionReference: matmul, scale, softmax, matmul (what the addon runs on CPU)
-        p = torch.softmax(torch.matmul(q, k.transpose(-2, -1)) * (1.0 / math.sqrt(q.size(3))), -1)
-        y = torch.matmul(p, v)
+        if SDPA:
+            # What a PyTorch 2 user writes (and the addon runs on CPU since LibTorch 2.1): the fused kernel.
+            y = F.scaled_dot_product_attention(q, k, v)
+        else:
+            # torch 1.x: matmul, scale, softmax, matmul (the addon's fullAttentionReference)
+            p = torch.softmax(torch.matmul(q, k.transpose(-2, -1)) * (1.0 / math.sqrt(q.size(3))), -1)
+            y = torch.matmul(p, v)
         return self.out_proj(y.transpose(1, 2).contiguous().view(b, n, d))
 
 
