@@ -7,7 +7,7 @@ import { rmdir } from 'fs/promises';
 import { dirname, relative, resolve } from 'path';
 import { loadConfig, resolvedConfigToYaml } from '../config';
 import type { TrainNativeConfig } from '../config/types';
-import { acquireRunLock, CheckpointStore, prepareRunDir, runDirLayout, writeFileAtomic, type RunLock } from '../checkpoint';
+import { acquireRunLock, CheckpointStore, loadCheckpoint, prepareRunDir, runDirLayout, writeFileAtomic, type RunLock } from '../checkpoint';
 import { EpochSampler, inferModelDims, loadData, type Dataset } from '../data';
 import { createConsoleReporter, MetricsLog, TensorBoardWriter, type ConsoleReporter } from '../logging';
 import { createSession } from '../native';
@@ -21,11 +21,12 @@ import type { EvalPlan } from './evaluate';
 import { LoopState } from './loop-state';
 import { checkDataFits, checkTrainable, planModel } from './model-options';
 import { locateRun, type RunLocation } from './run-location';
+import { agreeOnRun, planDist, rngStateFor, writesRun } from './dist';
 import { checkModuleForward, copyModuleIntoRun } from './torchscript-module';
 import { resumeCheckFor } from './resume-check';
 import { checkDataSize, checkModelSize } from './size-check';
 import { parseTrainerState, type TrainerState } from './state';
-import type { LogSinks } from './train-log';
+import type { LogSinks, MetricsSink } from './train-log';
 import type { TrainOptions } from './types';
 
 /** Everything a started run holds; released by `closeRun`. */
@@ -55,6 +56,9 @@ export function shownPath(path: string, cwd: string): string {
   return rel === '' ? '.' : rel.startsWith('..') || resolve(cwd, rel) !== resolve(path) ? path : rel;
 }
 
+/** Ranks other than 0 log nothing: rank 0 writes the run's metrics for all of them. */
+const NO_METRICS: MetricsSink = { append: () => undefined, flush: () => undefined, close: () => undefined };
+
 /** The library's default: a service listens to the events and keeps its console to itself. */
 const SILENT: ConsoleReporter = {
   mode: 'none',
@@ -81,7 +85,12 @@ export async function openRun(o: TrainOptions): Promise<Run> {
   const schedule = buildSchedule(config, { trainSamples: data.train.size });
   const model = planModel(config, dims, cwd);
   checkModelSize(model.native, o.force === true);
+  const dist = await planDist(config, model.native.device ?? 'cpu');
+  if (dist !== undefined) model.native.dist = dist;
+  // With several processes this joins the group: it returns once every rank has (DIST.TIMEOUT_S).
   const session = await createSession(model.native);
+  const place = session.dist;
+  const writer = writesRun(session);
   let lock: RunLock | null = null;
   try {
     await session.setData(SPLIT.TRAIN, sessionDataOf(data.train));
@@ -89,33 +98,53 @@ export async function openRun(o: TrainOptions): Promise<Run> {
     const scriptPath = model.native.model.scriptPath;
     if (scriptPath !== undefined) await checkModuleForward(session, SPLIT.TRAIN, data.train, model.native.model);
     // The writer's lock is taken as soon as the run directory is known; a checkpoint is accepted
-    // only once its content fits this model (resume-check.ts).
+    // only once its content fits this model (resume-check.ts). With several processes rank 0
+    // decides and the others read the checkpoint it chose (dist.ts).
     const claim = async (runDir: string) => {
       lock = await acquireRunLock(runDir);
     };
-    const location = await locateRun(config, cwd, o.runDir, { claim, check: resumeCheckFor(session, config, schedule) });
+    let located: RunLocation | null = null;
+    const agreed = await agreeOnRun(session, async () => {
+      located = await locateRun(config, cwd, o.runDir, { claim, check: resumeCheckFor(session, config, schedule) });
+      return { runDir: located.runDir, resumeDir: located.resume?.info.dir ?? null, initEncoderDir: located.initEncoderFrom?.info.dir ?? null };
+    });
+    const location: RunLocation = (located as RunLocation | null) ?? {
+      runDir: agreed.runDir,
+      resume: agreed.resumeDir === null ? null : await loadCheckpoint(agreed.resumeDir),
+      initEncoderFrom: agreed.initEncoderDir === null ? null : await loadCheckpoint(agreed.initEncoderDir),
+      skipped: [],
+      note: null,
+    };
     const resumeState = location.resume ? parseTrainerState(location.resume.trainerState, location.resume.info.dir) : null;
     // The resume point is accepted once the session holds it; only then do the logs get trimmed.
     if (location.resume && resumeState) {
       await session.setState(location.resume.model);
       await session.setOptimizerState(location.resume.optimizer);
-      await session.setRngState(Buffer.from(resumeState.rng.native, 'base64'));
+      const rng = rngStateFor(resumeState.rng, place);
+      if (rng !== null) await session.setRngState(Buffer.from(rng, 'base64'));
     }
+    // Every rank starts from rank 0's weights, as DDP does (they agree already: same seed or checkpoint).
+    if (place !== null) await session.broadcastState();
     const layout = runDirLayout(location.runDir);
-    await prepareRunDir(location.runDir);
-    await writeFileAtomic(layout.config, resolvedConfigToYaml(config));
-    await writeFileAtomic(layout.scheduleSummary, renderSummaryOfSchedule(schedule));
-    if (scriptPath !== undefined) await copyModuleIntoRun(layout.root, scriptPath);
-    await writeFileAtomic(layout.modelCard, modelCardText(modelCardOf(config, model.native.model, model.maskTokenId, data.train, cwd)));
     const resumeStep = resumeState ? resumeState.step : -1;
-    const metricsLog = await MetricsLog.open(layout.metrics, { resumeStep });
-    const tb = config.LOGGING.TENSORBOARD ? TensorBoardWriter.open(layout.tensorboard) : null;
-    // TensorBoard drops every point with step >= the START's step: the checkpoint's own step was logged
-    // by the earlier session and is not logged again, so the new session starts one step later.
-    if (tb && resumeStep > 0) tb.addSessionStart(resumeStep + 1);
+    let metricsLog: MetricsSink = NO_METRICS;
+    let tb: TensorBoardWriter | null = null;
+    if (writer) {
+      await prepareRunDir(location.runDir);
+      await writeFileAtomic(layout.config, resolvedConfigToYaml(config));
+      await writeFileAtomic(layout.scheduleSummary, renderSummaryOfSchedule(schedule));
+      if (scriptPath !== undefined) await copyModuleIntoRun(layout.root, scriptPath);
+      await writeFileAtomic(layout.modelCard, modelCardText(modelCardOf(config, model.native.model, model.maskTokenId, data.train, cwd)));
+      metricsLog = await MetricsLog.open(layout.metrics, { resumeStep });
+      tb = config.LOGGING.TENSORBOARD ? TensorBoardWriter.open(layout.tensorboard) : null;
+      // TensorBoard drops every point with step >= the START's step: the checkpoint's own step was logged
+      // by the earlier session and is not logged again, so the new session starts one step later.
+      if (tb && resumeStep > 0) tb.addSessionStart(resumeStep + 1);
+    }
     const c = config.SCHEDULE.CHECKPOINT;
     const es = config.TRAIN.EARLY_STOP;
-    const out = o.progress === undefined ? SILENT : createConsoleReporter(o.progress, o.stream ?? process.stderr);
+    // Only rank 0 talks: the other ranks' consoles would repeat it.
+    const out = o.progress === undefined || !writer ? SILENT : createConsoleReporter(o.progress, o.stream ?? process.stderr);
     const held = lock as RunLock | null;
     if (held?.tookOver) out.line(`note: ${held.tookOver}`);
     return {
@@ -130,7 +159,8 @@ export async function openRun(o: TrainOptions): Promise<Run> {
         config,
         schedule,
         data: data.train,
-        sampler: new EpochSampler({ size: data.train.size, batchSize: config.DATA.BATCH_SIZE, dropLast: config.DATA.DROP_LAST, seed: config.EXPERIMENT.SEED }),
+        // Every rank shuffles alike and takes its slice of each global batch (sampler.ts).
+        sampler: new EpochSampler({ size: data.train.size, batchSize: config.DATA.BATCH_SIZE, dropLast: config.DATA.DROP_LAST, seed: config.EXPERIMENT.SEED, rank: place?.rank ?? 0, worldSize: place?.worldSize ?? 1 }),
         maskTokenId: model.maskTokenId,
       },
       evalPlan: data.val
