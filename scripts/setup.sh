@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# One-shot set-up on a fresh Debian 12 machine: Debian's LibTorch (CPU, 1.13), the npm
+# One-shot set-up on a fresh Debian 12 machine: Debian's LibTorch (CPU, 1.13) and gloo's headers, the npm
 # dependencies, the TypeScript build (npm's `prepare`) and the native addon (npm's `install`).
 # Safe to run again: each step skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# LibTorch: skip when one is already reachable (Debian's package, or LIBTORCH / Torch_DIR set).
-if [ -z "${LIBTORCH:-}${Torch_DIR:-}" ] && ! dpkg -s libtorch-dev >/dev/null 2>&1; then
+# LibTorch: skip when one is already reachable (Debian's package, or LIBTORCH / Torch_DIR set);
+# gloo's headers (libgloo-dev) come with it: the distributed code compiles only where they are.
+need_apt=0
+if [ -z "${LIBTORCH:-}${Torch_DIR:-}" ] && ! dpkg -s libtorch-dev >/dev/null 2>&1; then need_apt=1; fi
+if command -v dpkg >/dev/null 2>&1 && ! dpkg -s libgloo-dev >/dev/null 2>&1; then need_apt=1; fi
+if [ "$need_apt" -eq 1 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     bash scripts/setup-libtorch.sh
   else

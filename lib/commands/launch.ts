@@ -143,7 +143,7 @@ async function runGroup(plan: LaunchPlan, command: string[], io: CliIO, interrup
 export async function runLaunch(opts: LaunchOptions, command: readonly string[], io: CliIO, state: RunState): Promise<void> {
   const plan = planLaunch(opts, command);
   const interrupted = { count: 0, children: [] as ChildProcess[] };
-  let lastSignal: NodeJS.Signals = 'SIGINT';
+  let lastSignal = 'SIGINT' as NodeJS.Signals;
   const forward = (signal: NodeJS.Signals) => {
     interrupted.count++;
     lastSignal = signal;

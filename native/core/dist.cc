@@ -228,14 +228,18 @@ class C10dGroup final : public DistGroup {
   }
 
  private:
+  // A failed collective breaks the group for good: the steps still queued behind it fail at once
+  // with the same message instead of asking the store again.
   template <class F>
   void guard(const char* what, F&& f) {
+    if (!broken_.empty()) throw NativeError("ERR_NATIVE_DIST", broken_);
     try {
       f();
     } catch (...) {
       const std::string cause = messageOf(std::current_exception());
-      throw NativeError("ERR_NATIVE_DIST", std::string("distributed ") + what + " failed on rank " + std::to_string(rank_) + " of " +
-                                               std::to_string(worldSize_) + ": " + whoIsGone() + " (" + cause + ")");
+      broken_ = std::string("distributed ") + what + " failed on rank " + std::to_string(rank_) + " of " + std::to_string(worldSize_) + ": " +
+                whoIsGone() + " (" + cause + ")";
+      throw NativeError("ERR_NATIVE_DIST", broken_);
     }
   }
 
@@ -269,6 +273,7 @@ class C10dGroup final : public DistGroup {
 
   DistOptions opts_;
   torch::Device device_;
+  std::string broken_;
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<Backend> pg_;
 };

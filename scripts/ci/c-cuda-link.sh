@@ -25,6 +25,9 @@ ls "$TORCH/lib/libtorch_cuda.so" >/dev/null || ci_fail "$CI_CUDA_TORCH in the st
 missing="$(ldd "$TORCH/lib/libtorch_cuda.so" | grep 'not found' || true)"
 [ -z "$missing" ] || ci_fail "libtorch_cuda.so cannot find: $missing"
 
+# gloo's headers for the CPU distributed code; NCCL's come with the nvidia-nccl wheel.
+ci_gloo_headers
+
 echo "-- build into build-cuda/ (npx train-native build --libtorch $TORCH)"
 rm -rf build-cuda
 PATH="$CUDA_HOME/bin:$PATH" CUDA_HOME="$CUDA_HOME" CUDA_TOOLKIT_ROOT_DIR="$CUDA_HOME" TRAIN_NATIVE_BUILD_DIR=build-cuda \
@@ -34,7 +37,8 @@ echo "-- doctor --json on that build"
 ci_doctor_json "$CI_ROOT/build-cuda/Release/train_native.node" >"$CI_WORK/doctor-cuda.json"
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const ok = r.ok && r.libtorch && r.libtorch.version === process.argv[2] && r.cuda && r.cuda.compiled === true;
+  const ok = r.ok && r.libtorch && r.libtorch.version === process.argv[2] && r.cuda && r.cuda.compiled === true &&
+    r.distributed && r.distributed.backends.includes("gloo") && r.distributed.backends.includes("nccl");
   if (!ok) { console.error("doctor:", JSON.stringify(r)); process.exit(1); }
-  console.log(`LibTorch ${r.libtorch.version}, CUDA compiled in: ${r.cuda.compiled}, available: ${r.cuda.available}; smoke loss ${r.smoke.loss}`);
+  console.log(`LibTorch ${r.libtorch.version}, CUDA compiled in: ${r.cuda.compiled}, available: ${r.cuda.available}; distributed: ${r.distributed.backends.join(", ")}; smoke loss ${r.smoke.loss}`);
 ' "$CI_WORK/doctor-cuda.json" "${CI_CUDA_TORCH#torch==}"
