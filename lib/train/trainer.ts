@@ -230,7 +230,7 @@ export class Trainer extends EventEmitter {
     const startStep = run.state.nextStep;
     this.emit('start', { runDir: location.runDir, totalSteps: T, stepsPerEpoch: schedule.stepsPerEpoch, startStep, resumedFrom: location.resume?.info.name ?? null, device, parameters });
     out.line(
-      `training ${config.MODEL.TYPE} (${parameters} parameters) on ${device}: ` +
+      `training ${config.MODEL.TYPE} (${parameters} parameters) on ${device}${session.dist ? ` × ${session.dist.worldSize} processes` : ''}: ` +
         `${T} steps, ${schedule.stepsPerEpoch} per epoch, ${run.train.size} training samples → ${shownPath(location.runDir, run.cwd)}`,
     );
     // A generated plan's step 0 is the untrained model (SPEC §4).

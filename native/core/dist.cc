@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <future>
 #include <thread>
 
 #if defined(TRAIN_NATIVE_WITH_GLOO) || defined(TRAIN_NATIVE_WITH_NCCL)
@@ -245,30 +246,39 @@ class C10dGroup final : public DistGroup {
 
   // Which ranks went away: every survivor marks itself in the store and waits a moment for the
   // others' marks; the ranks without one exited or hung. The store lives in rank 0's process, so
-  // when it cannot be reached at all, rank 0 is the one that is gone.
+  // when it cannot be reached (or does not answer: a hung rank 0), rank 0 is the one that is gone.
+  // The asking runs on a thread of its own with a deadline, since a store that does not answer
+  // would hold a request for the store's own timeout (DIST.TIMEOUT_S) again.
   std::string whoIsGone() {
-    try {
-      const std::string mine = "train-native/failed/" + std::to_string(rank_);
-      store_->set(mine, std::vector<uint8_t>{1});
-      std::vector<int> missing;
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-      for (;;) {
-        missing.clear();
-        for (int r = 0; r < worldSize_; ++r) {
-          if (r == rank_) continue;
-          if (!store_->check({"train-native/failed/" + std::to_string(r)})) missing.push_back(r);
+    const std::string rank0 = "rank 0 stopped responding (it hosts the rendezvous store, which cannot be reached: it exited, was killed or hung)";
+    auto answer = std::make_shared<std::promise<std::string>>();
+    auto future = answer->get_future();
+    std::thread([store = store_, answer, rank0, me = rank_, world = worldSize_, timeoutS = opts_.timeoutS] {
+      try {
+        store->set("train-native/failed/" + std::to_string(me), std::vector<uint8_t>{1});
+        std::vector<int> missing;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+        for (;;) {
+          missing.clear();
+          for (int r = 0; r < world; ++r)
+            if (r != me && !store->check({"train-native/failed/" + std::to_string(r)})) missing.push_back(r);
+          if (missing.empty() || std::chrono::steady_clock::now() > deadline) break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
-        if (missing.empty() || std::chrono::steady_clock::now() > deadline) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (missing.empty()) {
+          answer->set_value("every rank saw the failure (a network problem, or DIST.TIMEOUT_S too short for a slow step)");
+          return;
+        }
+        std::string ranks;
+        for (auto r : missing) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
+        answer->set_value((missing.size() == 1 ? "rank " : "ranks ") + ranks + " stopped responding (exited, was killed or hung; DIST.TIMEOUT_S " +
+                          std::to_string(static_cast<int64_t>(timeoutS)) + " s)");
+      } catch (...) {
+        answer->set_value(rank0);
       }
-      if (missing.empty()) return "every rank saw the failure (a network problem or DIST.TIMEOUT_S too short)";
-      std::string ranks;
-      for (auto r : missing) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
-      return (missing.size() == 1 ? "rank " : "ranks ") + ranks + " stopped responding (exited, was killed or hung; DIST.TIMEOUT_S " +
-             std::to_string(static_cast<int64_t>(opts_.timeoutS)) + " s)";
-    } catch (...) {
-      return "rank 0 stopped responding (it hosts the rendezvous store, which cannot be reached: it exited, was killed or hung)";
-    }
+    }).detach();
+    if (future.wait_for(std::chrono::seconds(5)) == std::future_status::ready) return future.get();
+    return rank0;
   }
 
   DistOptions opts_;

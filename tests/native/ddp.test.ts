@@ -126,20 +126,20 @@ describeDist('distributed data parallel: 2 processes, gloo on loopback', () => {
     expect({ code: r0.code, stderr: r0.stderr }).toEqual({ code: 0, stderr: '' });
     expect({ code: r1.code, stderr: r1.stderr }).toEqual({ code: 0, stderr: '' });
     expect({ code: single.code, stderr: single.stderr }).toEqual({ code: 0, stderr: '' });
-    // 384 training samples (512 less the 25 % validation) in global batches of 32: 12 steps an epoch.
-    const last = name(24);
-    expect(checkpointNames(dir2)).toEqual([name(12), last]);
-    expect(checkpointNames(dir1)).toEqual([name(12), last]);
+    // 512 training samples (validation is generated on top) in global batches of 32: 16 steps an epoch.
+    const last = name(32);
+    expect(checkpointNames(dir2)).toEqual([name(16), last]);
+    expect(checkpointNames(dir1)).toEqual([name(16), last]);
     expect(maxRelDiff(tensors(dir2, last), tensors(dir1, last))).toBeLessThan(1e-5);
     // Rank 0 reports for both; rank 1 prints nothing.
     expect(r0.stdout).toContain('Epoch 2');
-    expect(r0.stdout).toContain('done: 24/24 steps');
+    expect(r0.stdout).toContain('done: 32/32 steps');
     expect(r1.stdout).toBe('');
     // Validation is sharded and all-reduced: the same numbers as one process's.
     const val = (d: string) => readJsonLines(join(d, 'metrics.jsonl')).filter((r) => r.split === 'val');
     const v2 = val(dir2);
     const v1 = val(dir1);
-    expect(v2.map((r) => r.step)).toEqual([12, 24]);
+    expect(v2.map((r) => r.step)).toEqual([16, 32]);
     for (let i = 0; i < v1.length; i++) {
       expect(Math.abs((v2[i].loss as number) - (v1[i].loss as number))).toBeLessThan(1e-5 * Math.abs(v1[i].loss as number));
       expect(v2[i].accuracy).toBe(v1[i].accuracy);
