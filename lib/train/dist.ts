@@ -160,7 +160,7 @@ export async function gatherRngStates(session: NativeSession): Promise<Buffer[]>
 /**
  * The RNG state this rank continues with from a checkpoint: its own when the checkpoint was
  * written by as many ranks, else rank 0's for rank 0 and the fresh per-rank seed for the others
- * (a changed world size re-bases the run, SPEC §15).
+ * (after a change of world size, rank 0 continues its stream and the others start theirs afresh).
  */
 export function rngStateFor(rng: { native: string; ranks?: string[] }, place: DistPlace | null): string | null {
   const rank = place?.rank ?? 0;
