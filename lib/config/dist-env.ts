@@ -1,6 +1,6 @@
 /**
  * torchrun's process contract: RANK, LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE, MASTER_ADDR and
- * MASTER_PORT in the environment fill the DIST keys (`train-native launch`, torchrun
+ * MASTER_PORT in the environment fill the DIST keys (LOCAL_WORLD_SIZE, when absent, is WORLD_SIZE) (`train-native launch`, torchrun
  * --no-python, SLURM or Kubernetes launchers set them). They are applied as `--set`s before the
  * command line's own, so an explicit `--set DIST.…` still wins. A variable that is set but
  * unusable is a config error naming the variable.
@@ -51,7 +51,9 @@ export function distEnvSets(env: NodeJS.ProcessEnv = process.env): string[] {
   const sets = [`DIST.WORLD_SIZE=${world}`];
   if (rank !== undefined) sets.push(`DIST.RANK=${rank}`);
   if (localRank !== undefined) sets.push(`DIST.LOCAL_RANK=${localRank}`);
-  if (localWorld !== undefined) sets.push(`DIST.LOCAL_WORLD_SIZE=${localWorld}`);
+  // Without LOCAL_WORLD_SIZE (a launcher by hand), all ranks are taken to share this machine:
+  // it only divides the cores among them (TRAIN.THREADS 0), so erring low is the safe side.
+  sets.push(`DIST.LOCAL_WORLD_SIZE=${localWorld ?? world}`);
   // Quoted: YAML would read some addresses (an IPv6 ::1) as something other than a string.
   if (addr !== undefined && addr !== '') sets.push(`DIST.MASTER_ADDR=${JSON.stringify(addr)}`);
   if (port !== undefined) sets.push(`DIST.MASTER_PORT=${port}`);

@@ -19,6 +19,10 @@ describe('torchrun variables → DIST keys', () => {
     expect(config.DIST).toEqual({ BACKEND: 'auto', WORLD_SIZE: 2, RANK: 1, LOCAL_RANK: 1, LOCAL_WORLD_SIZE: 2, MASTER_ADDR: '10.0.0.1', MASTER_PORT: 29700, TIMEOUT_S: 300 });
   });
 
+  test('without LOCAL_WORLD_SIZE every rank is taken to be on this machine', () => {
+    expect(distEnvSets({ WORLD_SIZE: '2', RANK: '1', MASTER_ADDR: 'h', MASTER_PORT: '1' })).toContain('DIST.LOCAL_WORLD_SIZE=2');
+  });
+
   test('no variables: nothing set (one process)', () => {
     expect(distEnvSets({})).toEqual([]);
     expect(distEnvSets({ RANK: '0' })).toEqual([]);
