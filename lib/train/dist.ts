@@ -36,14 +36,15 @@ export function writesRun(session: NativeSession): boolean {
 export async function planDist(config: TrainNativeConfig, device: string): Promise<NativeDistOptions | undefined> {
   const d = config.DIST;
   if (d.WORLD_SIZE <= 1) return undefined;
-  const compiled = (await buildInfo()).distBackends ?? [];
+  const info = await buildInfo();
+  const compiled = info.distBackends ?? [];
   if (compiled.length === 0) {
     throw new ConfigError(
       `WORLD_SIZE ${d.WORLD_SIZE} needs the addon's distributed support, which this build lacks (gloo's headers were missing when it was built): install them (Debian/Ubuntu: sudo apt-get install libgloo-dev) and rebuild with \`npx train-native build\``,
       'DIST.WORLD_SIZE',
     );
   }
-  const cuda = device === 'cuda' || (device === 'auto' && (await buildInfo()).cudaAvailable);
+  const cuda = device === 'cuda' || (device === 'auto' && info.cudaAvailable);
   let backend: 'gloo' | 'nccl';
   if (d.BACKEND === 'auto') backend = cuda && compiled.includes('nccl') ? 'nccl' : 'gloo';
   else backend = d.BACKEND;
