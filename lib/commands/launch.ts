@@ -204,8 +204,7 @@ export function launchCommand(io: CliIO = processIO, state: RunState = { exitCod
     .option('--master-port <P>', 'port of the rendezvous store (default 29500)')
     .option('--max-restarts <K>', 'restart the whole group up to K times after a failure, with --auto-resume (default 0)')
     .argument('<command...>', 'the train-native command for every rank, after --: train CONFIG [flags]')
-    .passThroughOptions()
-    .allowUnknownOption();
+    .passThroughOptions();
   cmd.addHelpText(
     'after',
     [
