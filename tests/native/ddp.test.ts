@@ -150,6 +150,23 @@ describeDist('distributed data parallel: 2 processes, gloo on loopback', () => {
     expect((trainerState(dir2, last).rng as { ranks?: string[] }).ranks).toHaveLength(2);
   }, 240000);
 
+  itDist('with gradient accumulation: 2 processes × batch B × A micro-batches equal 1 process × batch 2B × A', async () => {
+    const out = tmpDir('tn-ddp-acc-');
+    const base = { MODEL: { DROPOUT: 0 }, TRAIN: { EPOCHS: 1, ACCUMULATION_STEPS: 2 } };
+    const two = writeConfig(out, smallConfig(out, { ...base, DATA: { BATCH_SIZE: 8 } }), 'two.yaml');
+    const one = writeConfig(out, smallConfig(out, { ...base, DATA: { BATCH_SIZE: 16 } }), 'one.yaml');
+    const port = await freePort();
+    const [r0, r1, single] = await Promise.all([
+      finished(rank(['train', two, '--run-dir', join(out, 'two')], 0, 2, port)),
+      finished(rank(['train', two, '--run-dir', join(out, 'two')], 1, 2, port)),
+      finished(cli(['train', one, '--run-dir', join(out, 'one')])),
+    ]);
+    expect([r0.code, r1.code, single.code]).toEqual([0, 0, 0]);
+    // 512 samples, 16 a micro-batch, 2 micro-batches a step: 16 steps.
+    expect(checkpointNames(join(out, 'two'))).toEqual([name(16)]);
+    expect(maxRelDiff(tensors(join(out, 'two'), name(16)), tensors(join(out, 'one'), name(16)))).toBeLessThan(1e-5);
+  }, 240000);
+
   describe('stopping, failing and restarting', () => {
     let out = '';
     let file = '';
