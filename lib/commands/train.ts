@@ -127,7 +127,10 @@ export async function runTrain(configArg: string | undefined, opts: TrainCliOpti
     } else if (r.status === 'early_stopped') {
       if (speaks) io.stdout(`early stopped at step ${r.step}: ${r.reason}${best}. Run directory: ${where}\n`);
     } else if (r.status === 'aborted') {
-      if (speaks) io.stderr(`stopped at step ${r.step}; continue with: ${continueCommand(args, where)}\n`);
+      // Several processes continue the way they started: every rank again (launch shown).
+      const again = continueCommand(args, where);
+      const hint = config.DIST.WORLD_SIZE > 1 ? again.replace(/^train-native /, `train-native launch --nproc-per-node ${config.DIST.LOCAL_WORLD_SIZE}${config.DIST.WORLD_SIZE > config.DIST.LOCAL_WORLD_SIZE ? ' …' : ''} -- `) : again;
+      if (speaks) io.stderr(`stopped at step ${r.step}; continue with: ${hint}\n`);
       state.exitCode = stopStatus;
     } else {
       io.stderr(`train-native: training failed: ${r.reason}\n`);
