@@ -53,11 +53,9 @@ function weights(file) {
 }
 
 function gpuCount() {
-  const probe = `require(${JSON.stringify(path.join(ROOT, 'dist', 'native', 'index.js'))}).buildInfo().then((i) => { console.log(JSON.stringify({ n: i.cudaDeviceCount, b: i.distBackends })); setTimeout(() => undefined, 200); })`;
-  // The pause before exiting: a process that exits the instant buildInfo() settles can abort in
-  // teardown (its thread's reaper still running); the answer is on stdout either way.
+  const probe = `require(${JSON.stringify(path.join(ROOT, 'dist', 'native', 'index.js'))}).buildInfo().then((i) => console.log(JSON.stringify({ n: i.cudaDeviceCount, b: i.distBackends })))`;
   const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
-  if (r.stdout.trim() === '') throw new Error(`buildInfo failed (${r.status ?? r.signal}): ${r.stderr.trim()}`);
+  if (r.status !== 0 || r.stdout.trim() === '') throw new Error(`buildInfo failed (${r.status ?? r.signal}): ${r.stderr.trim()}`);
   return JSON.parse(r.stdout.trim());
 }
 

@@ -65,6 +65,8 @@ class PromiseThread {
 // Runs one task on a thread of its own (buildInfo, attention checks): nothing torch-related runs
 // on the JS thread or on libuv's pool.
 Napi::Promise runOnOwnThread(Napi::Env env, std::function<void()> exec, std::function<Napi::Value(Napi::Env)> done);
+// Waits for every runOnOwnThread thread still running (environment teardown).
+void joinOwnThreads();
 
 // What a NativeSession owns: the core session (touched only on its thread) and that thread.
 struct SessionHost {

@@ -68,7 +68,10 @@ tn::Session& SessionHost::need() {
 void RegisterCleanup(Napi::Env env) {
   auto* reg = new Registry();
   env.SetInstanceData<Registry>(reg);  // deleted by node-addon-api at teardown
-  env.AddCleanupHook([reg] { reg->disposeAll(); });
+  env.AddCleanupHook([reg] {
+    reg->disposeAll();
+    joinOwnThreads();
+  });
 }
 
 Napi::Function NativeSession::Define(Napi::Env env) {

@@ -28,11 +28,9 @@ const name = (step: number): string => `step-${String(step).padStart(8, '0')}`;
  */
 function glooCompiled(): boolean {
   if (!nativeAvailable) return false;
-  const probe = `require(${JSON.stringify(join(ROOT, 'dist', 'native', 'index.js'))}).buildInfo().then((i) => { process.stdout.write(JSON.stringify(i.distBackends ?? [])); setTimeout(() => undefined, 200); })`;
-  // The pause before exiting: a process that exits the instant buildInfo() settles can abort in
-  // teardown (its thread's reaper still running); the answer is on stdout either way.
+  const probe = `require(${JSON.stringify(join(ROOT, 'dist', 'native', 'index.js'))}).buildInfo().then((i) => process.stdout.write(JSON.stringify(i.distBackends ?? [])))`;
   const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
-  return r.stdout.trim() !== '' && (JSON.parse(r.stdout) as string[]).includes('gloo');
+  return r.status === 0 && r.stdout.trim() !== '' && (JSON.parse(r.stdout) as string[]).includes('gloo');
 }
 const glooBuilt = glooCompiled();
 if (nativeAvailable && !glooBuilt) process.stderr.write('[tests/native/ddp] skipping: this addon was built without gloo (apt-get install libgloo-dev, then rebuild)\n');
