@@ -7,15 +7,11 @@ cd "$(dirname "$0")/.."
 
 # LibTorch: skip when one is already reachable (Debian's package, or LIBTORCH / Torch_DIR set);
 # gloo's headers (libgloo-dev) come with it: the distributed code compiles only where they are.
-need_apt=0
-if [ -z "${LIBTORCH:-}${Torch_DIR:-}" ] && ! dpkg -s libtorch-dev >/dev/null 2>&1; then need_apt=1; fi
-if command -v dpkg >/dev/null 2>&1 && ! dpkg -s libgloo-dev >/dev/null 2>&1; then need_apt=1; fi
-if [ "$need_apt" -eq 1 ]; then
-  if [ "$(id -u)" -eq 0 ]; then
-    bash scripts/setup-libtorch.sh
-  else
-    sudo bash scripts/setup-libtorch.sh
-  fi
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+if [ -z "${LIBTORCH:-}${Torch_DIR:-}" ] && ! dpkg -s libtorch-dev >/dev/null 2>&1; then
+  as_root bash scripts/setup-libtorch.sh
+elif command -v apt-get >/dev/null 2>&1 && ! dpkg -s libgloo-dev >/dev/null 2>&1; then
+  as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libgloo-dev
 fi
 
 if [ -f package-lock.json ]; then
