@@ -398,6 +398,23 @@ std::string Session::device() {
   return live().device.str();
 }
 
+// DDP: averages the gradients over the ranks, so clipping and the non-finite guard see the global
+// gradient and decide alike on every rank. This rank's mean loss and stop request ride in the last
+// bucket: the logged loss is the global mean, and a stop is agreed at the same step everywhere
+// without a collective of its own. Returns the global mean loss; sets r.stopAgreed.
+static torch::Tensor averageOverRanks(Session::Impl& im, const torch::Tensor& localLoss, StepResult& r) {
+  std::vector<torch::Tensor> grads;
+  for (auto& s : im.optim->slots())
+    if (s.param.requires_grad() && s.param.grad().defined()) grads.push_back(s.param.grad());
+  const float stop = im.stopFlag->load() ? 1.0f : 0.0f;
+  auto extras = torch::stack({localLoss.to(torch::kFloat).reshape({}), torch::full({}, stop, torch::TensorOptions().device(im.device))});
+  auto averaged = im.dist->averageGradients(grads, extras);
+  // A read of one number (a sync on CUDA): the loop must know at once to stop queueing.
+  r.stopAgreed = averaged[1].item<float>() > 0.0f;
+  im.stopAgreed = r.stopAgreed;
+  return averaged[0];
+}
+
 // ---- step ----
 StepResult Session::step(const StepRequest& req) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -454,23 +471,8 @@ StepResult Session::step(const StepRequest& req) {
     // Total L2 norm over trainable gradients, as clip_grad_norm_. Norm and clipping build no graph
     // (clip_grad_norm_ runs under no_grad too).
     torch::NoGradGuard noGrad;
-    torch::Tensor lossMean = lossSum * scale;
-    if (im.dist) {
-      // DDP: average the gradients before the norm, so clipping and the non-finite guard see the
-      // global gradient and decide alike on every rank. The local loss and this rank's stop
-      // request ride in the last bucket: the logged loss is the global mean, and a stop is agreed
-      // at the same step everywhere without a collective of its own.
-      std::vector<torch::Tensor> grads;
-      for (auto& s : im.optim->slots())
-        if (s.param.requires_grad() && s.param.grad().defined()) grads.push_back(s.param.grad());
-      const float stop = im.stopFlag->load() ? 1.0f : 0.0f;
-      auto extras = torch::stack({lossMean.to(torch::kFloat).reshape({}), torch::full({}, stop, torch::TensorOptions().device(im.device))});
-      auto averaged = im.dist->averageGradients(grads, extras);
-      lossMean = averaged[0];
-      // A read of one number (a sync on CUDA): the loop must know at once to stop queueing.
-      r.stopAgreed = averaged[1].item<float>() > 0.0f;
-      im.stopAgreed = r.stopAgreed;
-    }
+    // Distributed: the gradients averaged over the ranks before the norm (and the loss with them).
+    torch::Tensor lossMean = im.dist ? averageOverRanks(im, lossSum * scale, r) : lossSum * scale;
     std::vector<torch::Tensor> norms;
     for (auto& s : im.optim->slots())
       if (s.param.requires_grad() && s.param.grad().defined()) norms.push_back(s.param.grad().norm(2).to(torch::kFloat));
