@@ -62,6 +62,8 @@ function validateDistOptions(d: NativeDistOptions): void {
   if (d.masterPort > 65535) throw new NativeOptionError(`dist.masterPort must be at most 65535 (got ${d.masterPort})`);
   if (d.backend !== 'gloo' && d.backend !== 'nccl') throw new NativeOptionError(`dist.backend must be gloo or nccl (got ${String(d.backend)})`);
   if (d.timeoutS !== undefined && !(typeof d.timeoutS === 'number' && d.timeoutS > 0 && Number.isFinite(d.timeoutS))) throw new NativeOptionError('dist.timeoutS must be a finite number > 0');
+  if (d.hostStore !== undefined && typeof d.hostStore !== 'boolean') throw new NativeOptionError('dist.hostStore must be a boolean');
+  if (d.storePrefix !== undefined && (typeof d.storePrefix !== 'string' || d.storePrefix === '')) throw new NativeOptionError('dist.storePrefix must be a non-empty string');
 }
 
 function checkStepOptions(o: StepOptions): void {

@@ -84,6 +84,10 @@ export interface NativeDistOptions {
   backend: 'gloo' | 'nccl';
   /** rendezvous and every collective; a peer silent for longer fails the call (default 300) */
   timeoutS?: number;
+  /** rank 0 hosts the rendezvous store (default true); false when a launcher's agent does (torchrun) */
+  hostStore?: boolean;
+  /** prefix of this run's keys in the store (default 'train-native'; torchrun's store outlives restarts) */
+  storePrefix?: string;
 }
 
 export interface NativeSessionOptions {

@@ -33,7 +33,7 @@ export function writesRun(session: NativeSession): boolean {
  * session's device option: BACKEND auto means nccl on CUDA (when compiled in), gloo otherwise.
  * A build without the backend is a config error naming what to install.
  */
-export async function planDist(config: TrainNativeConfig, device: string): Promise<NativeDistOptions | undefined> {
+export async function planDist(config: TrainNativeConfig, device: string, env: NodeJS.ProcessEnv = process.env): Promise<NativeDistOptions | undefined> {
   const d = config.DIST;
   if (d.WORLD_SIZE <= 1) return undefined;
   const info = await buildInfo();
@@ -57,7 +57,19 @@ export async function planDist(config: TrainNativeConfig, device: string): Promi
       'DIST.BACKEND',
     );
   }
-  return { rank: d.RANK, worldSize: d.WORLD_SIZE, localRank: d.LOCAL_RANK, masterAddr: d.MASTER_ADDR, masterPort: d.MASTER_PORT, backend, timeoutS: d.TIMEOUT_S };
+  return { rank: d.RANK, worldSize: d.WORLD_SIZE, localRank: d.LOCAL_RANK, masterAddr: d.MASTER_ADDR, masterPort: d.MASTER_PORT, backend, timeoutS: d.TIMEOUT_S, ...storeOf(env) };
+}
+
+/**
+ * torchrun's agent hosts the rendezvous store itself on MASTER_ADDR:MASTER_PORT
+ * (TORCHELASTIC_USE_AGENT_STORE=True) and keeps it across its restarts: then every rank connects
+ * as a client, and the keys of each attempt (TORCHELASTIC_RESTART_COUNT) are kept apart, as
+ * torch.distributed does. `train-native launch` leaves both unset: rank 0 hosts a fresh store.
+ */
+export function storeOf(env: NodeJS.ProcessEnv): { hostStore: boolean; storePrefix: string } {
+  const agent = env.TORCHELASTIC_USE_AGENT_STORE === 'True';
+  const attempt = /^\d+$/.test(env.TORCHELASTIC_RESTART_COUNT ?? '') ? Number(env.TORCHELASTIC_RESTART_COUNT) : 0;
+  return { hostStore: !agent, storePrefix: `train-native/attempt-${attempt}` };
 }
 
 /**

@@ -194,6 +194,8 @@ tn::SessionOptions unpackOptions(const Napi::Value& v) {
     dist.masterPort = static_cast<int>(integer(d, "masterPort", dist.masterPort, p));
     dist.backend = str(d, "backend", dist.backend, p);
     dist.timeoutS = num(d, "timeoutS", dist.timeoutS, p);
+    dist.hostStore = boolean(d, "hostStore", dist.hostStore, p);
+    dist.storePrefix = str(d, "storePrefix", dist.storePrefix, p);
     o.dist = dist;
   }
   return o;

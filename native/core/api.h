@@ -77,6 +77,10 @@ struct DistOptions {
   int masterPort = 29500;
   std::string backend = "gloo";  // gloo | nccl (TypeScript resolves 'auto')
   double timeoutS = 300;         // rendezvous and every collective
+  // Rank 0 hosts the TCPStore, unless a launcher's agent already does (torchrun:
+  // TORCHELASTIC_USE_AGENT_STORE); keys go under storePrefix (torchrun's store outlives restarts).
+  bool hostStore = true;
+  std::string storePrefix = "train-native";
 };
 
 struct SessionOptions {

@@ -86,12 +86,12 @@ class C10dGroup final : public DistGroup {
     try {
       c10d::TCPStoreOptions so;
       so.port = static_cast<std::uint16_t>(o.masterPort);
-      so.isServer = o.rank == 0;
+      so.isServer = o.rank == 0 && o.hostStore;
       so.numWorkers = static_cast<std::size_t>(o.worldSize);
       so.waitWorkers = true;
       so.timeout = timeout;
       store_ = c10::make_intrusive<c10d::TCPStore>(o.masterAddr, so);
-      auto prefixed = c10::make_intrusive<c10d::PrefixStore>("train-native/pg", store_);
+      auto prefixed = c10::make_intrusive<c10d::PrefixStore>(o.storePrefix + "/pg", store_);
       if (o.backend == "gloo") {
 #ifdef TRAIN_NATIVE_WITH_GLOO
         auto go = c10d::ProcessGroupGloo::Options::create(timeout);
@@ -250,18 +250,21 @@ class C10dGroup final : public DistGroup {
   // The asking runs on a thread of its own with a deadline, since a store that does not answer
   // would hold a request for the store's own timeout (DIST.TIMEOUT_S) again.
   std::string whoIsGone() {
-    const std::string rank0 = "rank 0 stopped responding (it hosts the rendezvous store, which cannot be reached: it exited, was killed or hung)";
+    const std::string rank0 = opts_.hostStore
+                                  ? "rank 0 stopped responding (it hosts the rendezvous store, which cannot be reached: it exited, was killed or hung)"
+                                  : "the rendezvous store (the launcher's agent) cannot be reached";
     auto answer = std::make_shared<std::promise<std::string>>();
     auto future = answer->get_future();
-    std::thread([store = store_, answer, rank0, me = rank_, world = worldSize_, timeoutS = opts_.timeoutS] {
+    const std::string key = opts_.storePrefix + "/failed/";
+    std::thread([store = store_, answer, rank0, key, me = rank_, world = worldSize_, timeoutS = opts_.timeoutS] {
       try {
-        store->set("train-native/failed/" + std::to_string(me), std::vector<uint8_t>{1});
+        store->set(key + std::to_string(me), std::vector<uint8_t>{1});
         std::vector<int> missing;
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
         for (;;) {
           missing.clear();
           for (int r = 0; r < world; ++r)
-            if (r != me && !store->check({"train-native/failed/" + std::to_string(r)})) missing.push_back(r);
+            if (r != me && !store->check({key + std::to_string(r)})) missing.push_back(r);
           if (missing.empty() || std::chrono::steady_clock::now() > deadline) break;
           std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }

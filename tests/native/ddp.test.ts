@@ -26,13 +26,28 @@ const name = (step: number): string => `step-${String(step).padStart(8, '0')}`;
  * Skips (with one line) where the addon was built without gloo (no libgloo-dev at build time).
  * Asked synchronously of the compiled package, so the tests show as skipped, not passed.
  */
-function glooCompiled(): boolean {
-  if (!nativeAvailable) return false;
-  const probe = `require(${JSON.stringify(join(ROOT, 'dist', 'native', 'index.js'))}).buildInfo().then((i) => process.stdout.write(JSON.stringify(i.distBackends ?? [])))`;
+function addonFacts(): { backends: string[]; torch: string } {
+  if (!nativeAvailable) return { backends: [], torch: '' };
+  const probe = `require(${JSON.stringify(join(ROOT, 'dist', 'native', 'index.js'))}).buildInfo().then((i) => process.stdout.write(JSON.stringify({ backends: i.distBackends ?? [], torch: i.torchVersion })))`;
   const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.trim() !== '' && (JSON.parse(r.stdout) as string[]).includes('gloo');
+  return r.status === 0 && r.stdout.trim() !== '' ? (JSON.parse(r.stdout) as { backends: string[]; torch: string }) : { backends: [], torch: '' };
 }
-const glooBuilt = glooCompiled();
+const facts = addonFacts();
+const glooBuilt = facts.backends.includes('gloo');
+
+/**
+ * torchrun's agent hosts the rendezvous store, so the addon's TCPStore must speak its protocol:
+ * the reference python's torchrun (CI part b: pip torch 2.13) when its torch is the addon's
+ * LibTorch (same major.minor, 2.x: `--no-python`). Empty when there is none.
+ */
+function matchingTorchrun(): string {
+  const py = process.env.TRAIN_NATIVE_REFERENCE_PYTHON;
+  if (!glooBuilt || !py) return '';
+  const r = spawnSync(py, ['-c', 'import torch, torch.distributed.run; print(torch.__version__)'], { encoding: 'utf8' });
+  const mm = (v: string) => v.split('.').slice(0, 2).join('.');
+  return r.status === 0 && mm(r.stdout.trim()) === mm(facts.torch) && !facts.torch.startsWith('1.') ? py : '';
+}
+const torchrunPython = matchingTorchrun();
 if (nativeAvailable && !glooBuilt) process.stderr.write('[tests/native/ddp] skipping: this addon was built without gloo (apt-get install libgloo-dev, then rebuild)\n');
 const describeDist: jest.Describe = glooBuilt ? describe : describe.skip;
 const itDist = (title: string, fn: () => Promise<void>, timeout: number) => test(title, fn, timeout);
@@ -146,6 +161,17 @@ describeDist('distributed data parallel: 2 processes, gloo on loopback', () => {
     }
     // Both checkpoints record both ranks' RNG states.
     expect((trainerState(dir2, last).rng as { ranks?: string[] }).ranks).toHaveLength(2);
+  }, 240000);
+
+  (torchrunPython ? test : test.skip)("torchrun --no-python (the same torch as the addon's) starts the ranks: the torchrun contract through its agent's store", async () => {
+    const out = tmpDir('tn-ddp-torchrun-');
+    const file = writeConfig(out, smallConfig(out, { MODEL: { DROPOUT: 0 }, TRAIN: { EPOCHS: 1 }, DATA: { BATCH_SIZE: 16 } }));
+    const runDir = join(out, 'run');
+    const child = spawn(torchrunPython, ['-m', 'torch.distributed.run', '--no-python', '--nproc-per-node', '2', '--master-port', String(await freePort()), process.execPath, CLI, 'train', file, '--run-dir', runDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = await finished(child);
+    expect({ code: r.code, tail: r.code === 0 ? '' : r.stderr.slice(-2000) }).toEqual({ code: 0, tail: '' });
+    expect(r.stdout).toContain('on cpu × 2 processes');
+    expect(checkpointNames(runDir)).toEqual([name(16)]);
   }, 240000);
 
   itDist('with gradient accumulation: 2 processes × batch B × A micro-batches equal 1 process × batch 2B × A', async () => {

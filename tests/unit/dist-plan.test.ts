@@ -20,11 +20,16 @@ describe('planDist', () => {
 
   test('auto is gloo on CPU and nccl on CUDA when compiled in; the options come from DIST', async () => {
     info = { distBackends: ['gloo', 'nccl'], cudaAvailable: true };
-    expect(await planDist(config([]), 'cpu')).toEqual({ rank: 1, worldSize: 2, localRank: 0, masterAddr: '127.0.0.1', masterPort: 29999, backend: 'gloo', timeoutS: 300 });
+    expect(await planDist(config([]), 'cpu', {})).toEqual({ rank: 1, worldSize: 2, localRank: 0, masterAddr: '127.0.0.1', masterPort: 29999, backend: 'gloo', timeoutS: 300, hostStore: true, storePrefix: 'train-native/attempt-0' });
     expect((await planDist(config([]), 'cuda'))?.backend).toBe('nccl');
     expect((await planDist(config([]), 'auto'))?.backend).toBe('nccl');
     info = { distBackends: ['gloo'], cudaAvailable: true };
     expect((await planDist(config([]), 'cuda'))?.backend).toBe('gloo');
+  });
+
+  test("under torchrun's agent the ranks join its store, keys apart per restart", async () => {
+    info = { distBackends: ['gloo'], cudaAvailable: false };
+    expect(await planDist(config([]), 'cpu', { TORCHELASTIC_USE_AGENT_STORE: 'True', TORCHELASTIC_RESTART_COUNT: '2' })).toMatchObject({ hostStore: false, storePrefix: 'train-native/attempt-2' });
   });
 
   test('a build without distributed support: exit 2 saying what to install and rebuild', async () => {
