@@ -18,7 +18,8 @@
         "native/core/inference.cc",
         "native/core/torchscript.cc",
         "native/core/task_thread.cc",
-        "native/core/info.cc"
+        "native/core/info.cc",
+        "native/core/dist.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

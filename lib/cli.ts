@@ -28,6 +28,7 @@ import { predictCommand } from './commands/predict';
 import { evaluateCommand } from './commands/evaluate';
 import { generateCommand } from './commands/generate';
 import { exportCommand } from './commands/export';
+import { launchCommand } from './commands/launch';
 
 function packageVersion(): string {
   try {
@@ -45,6 +46,8 @@ export function buildProgram(io: CliIO = processIO, state: RunState = { exitCode
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(run with --help for usage)')
+    // `launch … -- train CONFIG --flags`: the words after launch's own options belong to the ranks.
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
@@ -53,6 +56,7 @@ export function buildProgram(io: CliIO = processIO, state: RunState = { exitCode
     .exitOverride();
   // Settings above are inherited by commands added below.
   program.addCommand(inherit(program, trainCommand(io, state)));
+  program.addCommand(inherit(program, launchCommand(io, state)));
   program.addCommand(inherit(program, scheduleCommand(io)));
   program.addCommand(inherit(program, generateCheckpointsCommand(io)));
   program.addCommand(inherit(program, predictCommand(io)));
@@ -69,6 +73,7 @@ export function buildProgram(io: CliIO = processIO, state: RunState = { exitCode
       'Examples:',
       '  $ train-native train                         # train the built-in quickstart config',
       '  $ train-native train my.yaml --auto-resume   # continue a stopped run',
+      '  $ train-native launch --nproc-per-node 2 -- train my.yaml   # data parallel on 2 processes',
       '  $ train-native predict runs/quickstart --input x.npy   # predictions (CSV)',
       '  $ train-native evaluate runs/quickstart --json         # metrics + confusion matrix',
       '  $ train-native generate runs/lm --prompt "Once"        # gpt: continue a prompt',

@@ -15,6 +15,7 @@ export {
   configJsonSchema,
   SHORTHAND_FLAGS,
   DEFAULT_CONFIG_FILE,
+  distEnvSets,
 } from './config';
 export type { ShorthandFlag, ShorthandSpec } from './config';
 

@@ -8,7 +8,9 @@
 #   5. per-step time against a plain PyTorch loop on the same GPU (scripts/bench-step.js with
 #      BENCH_DEVICE=cuda), printed as one table;
 #   6. serving on the GPU: predict latency / throughput and gpt tokens/s with the key/value cache
-#      against PyTorch eager (scripts/bench-predict.js --device cuda).
+#      against PyTorch eager (scripts/bench-predict.js --device cuda);
+#   7. data parallel on the GPU: `launch --nproc-per-node 2` against one process with twice the
+#      batch (scripts/ddp-check.js): NCCL with 2 GPUs, gloo on CUDA tensors with one.
 #
 # Usage:
 #   bash scripts/device-check.sh --node /path/to/node          a GPU machine (no Node there: carry one)
@@ -71,6 +73,9 @@ BENCH_DEVICE="$mode" BENCH_PYTHON="$PY" node scripts/bench-step.js --models mlp,
 
 step "6. serving on $mode: predict and generate against PyTorch eager"
 BENCH_PYTHON="$PY" node scripts/bench-predict.js --libtorch env --device "$mode" --threads 1 --iters 500 --tokens 200
+
+step "7. data parallel on $mode: 2 ranks against 1 process with twice the batch"
+node scripts/ddp-check.js --device "$mode"
 
 echo
 echo "== device check done in $((SECONDS - started)) s"

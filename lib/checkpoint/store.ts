@@ -48,6 +48,12 @@ export interface SaveCheckpointInput {
   trainerState: Record<string, unknown>;
   /** The monitored metric at this step; absent or non-finite = never best. */
   metric?: CheckpointMetric;
+  /**
+   * Runs once every data file is durable, before the manifest makes the checkpoint complete; a
+   * throw abandons the save (nothing of it remains). Distributed runs pass the save barrier here,
+   * so a checkpoint is complete only when every rank reached it.
+   */
+  beforeCommit?: () => Promise<void>;
 }
 
 export interface RetentionPolicy {
@@ -170,6 +176,7 @@ export class CheckpointStore {
         metric: input.metric ?? null,
         files: entries,
       });
+      if (input.beforeCommit) await input.beforeCommit();
       // The commit marker: written only once every data file is durable.
       await writeFileSynced(path.join(tmp, MANIFEST_FILE), manifest);
       await fsyncDir(tmp);

@@ -17,6 +17,8 @@ export interface DoctorReport {
   libtorch?: { version: string; foundAt: string; source: string; libDir: string };
   cuda?: { compiled: boolean; available: boolean; deviceCount: number; devices: string[] };
   threads?: { intraOp: number; interOp: number; parallelInfo: string };
+  /** c10d backends compiled in (gloo, nccl): what `launch` / WORLD_SIZE > 1 can use. */
+  distributed?: { backends: string[] };
   smoke?: { ok: boolean; loss?: number; ms?: number; error?: string };
 }
 
@@ -60,6 +62,7 @@ export async function collectDoctorReport(): Promise<DoctorReport> {
   report.libtorch = { version: info.torchVersion, foundAt: info.torchFoundAt, source: info.torchSource, libDir: info.torchLibDir };
   report.cuda = { compiled: info.cudaCompiled, available: info.cudaAvailable, deviceCount: info.cudaDeviceCount, devices: info.deviceNames };
   report.threads = { intraOp: info.intraOpThreads, interOp: info.interOpThreads, parallelInfo: info.parallelInfo };
+  report.distributed = { backends: info.distBackends ?? [] };
   report.smoke = await smokeStep();
   report.ok = report.smoke.ok;
   return report;
@@ -85,6 +88,13 @@ export function formatDoctorReport(r: DoctorReport): string {
     );
   }
   if (r.threads) lines.push(`     threads: ${r.threads.intraOp} intra-op, ${r.threads.interOp} inter-op`);
+  if (r.distributed) {
+    lines.push(
+      r.distributed.backends.length > 0
+        ? `     distributed: ${r.distributed.backends.join(', ')} (train-native launch)`
+        : '     distributed: not compiled in (gloo\'s headers were missing at build time: apt-get install libgloo-dev, then npx train-native build)',
+    );
+  }
   if (r.smoke) {
     lines.push(
       r.smoke.ok

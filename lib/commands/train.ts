@@ -7,7 +7,7 @@
  * that never leaves a half-written checkpoint behind.
  */
 import { Command } from 'commander';
-import { loadConfig, shorthandValuesFromOptions } from '../config';
+import { distEnvSets, loadConfig, shorthandValuesFromOptions } from '../config';
 import type { ProgressMode } from '../logging';
 import { addConfigOptions, type ConfigCliOptions } from './config-options';
 import type { RunState } from './doctor-command';
@@ -40,7 +40,10 @@ function asCliError(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
   if (err.name === 'DataError' || err.name === 'RunLocationError' || err.name === 'RunLockedError') return new CliError(err.message, 2);
   if (err.name === 'CheckpointError' || err.name === 'NativeLoadError') return new CliError(err.message, 1);
+  if (err.name === 'RankZeroFailedError') return new CliError(err.message, (err as Error & { status: number }).status);
   const code = (err as { code?: string }).code;
+  // A peer exited or hung (the message names the rank): a runtime failure.
+  if (code === 'ERR_NATIVE_DIST') return new CliError(err.message, 1);
   if (code === 'ERR_NATIVE_OOM') return new CliError(outOfMemoryMessage(err.message), 1);
   if (code === 'ERR_NATIVE_INVALID_ARG') return new CliError(err.message, 2);
   const io = describeIoError(err);
@@ -76,7 +79,8 @@ export async function runTrain(configArg: string | undefined, opts: TrainCliOpti
   if (opts.progress !== undefined && !PROGRESS_MODES.includes(opts.progress)) {
     throw new CliError(`--progress must be one of ${PROGRESS_MODES.join(', ')}, got ${opts.progress}`, 2);
   }
-  const sets = [...(opts.set ?? [])];
+  // torchrun's contract: RANK, WORLD_SIZE, … from the environment, under the command line's --set.
+  const sets = [...distEnvSets(process.env), ...(opts.set ?? [])];
   if (opts.autoResume) sets.push('TRAIN.AUTO_RESUME=true');
   if (opts.progress) sets.push(`LOGGING.PROGRESS=${opts.progress}`);
   // Loaded on use, so that the other commands (`schedule` is a dry run) never require the native layer.
@@ -87,11 +91,13 @@ export async function runTrain(configArg: string | undefined, opts: TrainCliOpti
   let interrupts = 0;
   // Shells report death by signal N as 128 + N: 130 for Ctrl-C (SIGINT), 143 for SIGTERM.
   let stopStatus = 130;
+  // With several processes rank 0 speaks for all of them (the others' exit status still tells).
+  const speaks = config.DIST.RANK === 0;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
       stopStatus = signal === 'SIGTERM' ? 143 : 130;
-      io.stderr(`\nstopping after this step and saving a checkpoint (${signal === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C'} again to quit now)\n`);
+      if (speaks) io.stderr(`\nstopping after ${config.DIST.WORLD_SIZE > 1 ? 'a step all ranks agree on' : 'this step'} and saving a checkpoint (${signal === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C'} again to quit now)\n`);
       controller.abort();
     } else {
       process.exit(stopStatus);
@@ -117,11 +123,14 @@ export async function runTrain(configArg: string | undefined, opts: TrainCliOpti
       (r.best ? `; best ${r.best.metric} ${r.best.value.toPrecision(4)} at ${r.best.checkpoint}` : '') +
       (r.sync ? (r.sync.current ? '; remote copy current' : '; remote copy NOT current (see the warnings)') : '');
     if (r.status === 'completed' || r.status === 'already_complete') {
-      io.stdout(`done: ${r.step}/${r.totalSteps} steps${best}. Run directory: ${where}\n`);
+      if (speaks) io.stdout(`done: ${r.step}/${r.totalSteps} steps${best}. Run directory: ${where}\n`);
     } else if (r.status === 'early_stopped') {
-      io.stdout(`early stopped at step ${r.step}: ${r.reason}${best}. Run directory: ${where}\n`);
+      if (speaks) io.stdout(`early stopped at step ${r.step}: ${r.reason}${best}. Run directory: ${where}\n`);
     } else if (r.status === 'aborted') {
-      io.stderr(`stopped at step ${r.step}; continue with: ${continueCommand(args, where)}\n`);
+      // Several processes continue the way they started: every rank again (launch shown).
+      const again = continueCommand(args, where);
+      const hint = config.DIST.WORLD_SIZE > 1 ? again.replace(/^train-native /, `train-native launch --nproc-per-node ${config.DIST.LOCAL_WORLD_SIZE}${config.DIST.WORLD_SIZE > config.DIST.LOCAL_WORLD_SIZE ? ' …' : ''} -- `) : again;
+      if (speaks) io.stderr(`stopped at step ${r.step}; continue with: ${hint}\n`);
       state.exitCode = stopStatus;
     } else {
       io.stderr(`train-native: training failed: ${r.reason}\n`);

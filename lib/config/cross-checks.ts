@@ -53,6 +53,10 @@ export function crossCheck(c: TrainNativeConfig, raw: unknown, err: ErrorFactory
   if (c.DIST.LOCAL_RANK >= c.DIST.WORLD_SIZE) {
     throw err('DIST.LOCAL_RANK', `must be less than DIST.WORLD_SIZE (${c.DIST.WORLD_SIZE}), got ${c.DIST.LOCAL_RANK}`);
   }
+  if (c.DIST.LOCAL_WORLD_SIZE > c.DIST.WORLD_SIZE) {
+    throw err('DIST.LOCAL_WORLD_SIZE', `must be at most DIST.WORLD_SIZE (${c.DIST.WORLD_SIZE}), got ${c.DIST.LOCAL_WORLD_SIZE}`);
+  }
+
 
   const sync = c.SCHEDULE.CHECKPOINT.SYNC;
   if (sync.ENABLED === true && sync.COMMAND === undefined) {

@@ -491,13 +491,15 @@ export const CONFIG_DEFINITION: SectionDef = section('train-native configuration
     }),
   }),
 
-  DIST: section('Distributed training; filled by `train-native launch`.', {
-    BACKEND: oneOf('Collective backend.', ['gloo', 'nccl'], { default: 'gloo', noun: 'backend' }),
-    WORLD_SIZE: int('Number of processes.', { default: 1, min: 1 }),
-    RANK: int('This process (0 … WORLD_SIZE-1).', { default: 0, min: 0 }),
-    LOCAL_RANK: int('This process on its machine.', { default: 0, min: 0 }),
-    MASTER_ADDR: str('Address of rank 0.', { default: '127.0.0.1', nonEmpty: true }),
-    MASTER_PORT: int('Port of rank 0.', { default: 29500, min: 1, max: 65535 }),
+  DIST: section('Distributed data parallel (one process per rank). `train` fills WORLD_SIZE, RANK, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR and MASTER_PORT from the environment variables of those names (torchrun\'s contract; `train-native launch` sets them), over what the file says.', {
+    BACKEND: oneOf('Collective backend: gloo (CPU), nccl (CUDA), auto (nccl on CUDA when compiled in, else gloo).', ['gloo', 'nccl', 'auto'], { default: 'auto', noun: 'backend' }),
+    WORLD_SIZE: int('Number of processes in the run (all machines).', { default: 1, min: 1 }),
+    RANK: int('This process (0 … WORLD_SIZE-1); rank 0 writes the run directory.', { default: 0, min: 0 }),
+    LOCAL_RANK: int('This process on its machine (its GPU on CUDA).', { default: 0, min: 0 }),
+    LOCAL_WORLD_SIZE: int('Processes on this machine (TRAIN.THREADS 0 then gives each floor(cores / LOCAL_WORLD_SIZE) threads).', { default: 1, min: 1 }),
+    MASTER_ADDR: str('Address of rank 0, which hosts the rendezvous store.', { default: '127.0.0.1', nonEmpty: true }),
+    MASTER_PORT: int('Port of the rendezvous store on rank 0.', { default: 29500, min: 1, max: 65535 }),
+    TIMEOUT_S: num('Seconds a rank waits for the others (start-up and every collective) before it fails, naming the rank that went away.', { default: 300, exclMin: 0 }),
   }),
 });
 

@@ -12,6 +12,7 @@ export {
 } from './load';
 export { SHORTHAND_FLAGS, shorthandValuesFromOptions, type ShorthandFlag, type ShorthandSpec } from './shorthands';
 export { validateConfig } from './validate';
+export { distEnvSets, DIST_ENV } from './dist-env';
 export { effectiveScheduler } from './effective';
 export { configJsonSchema } from './schema';
 export { CONFIG_DEFINITION } from './definition';

@@ -335,12 +335,14 @@ export interface LoggingConfig {
 }
 
 export interface DistConfig {
-  BACKEND: 'gloo' | 'nccl'; // default 'gloo'
-  WORLD_SIZE: number; // default 1 (filled from WORLD_SIZE by `launch`)
+  BACKEND: 'gloo' | 'nccl' | 'auto'; // default 'auto'
+  WORLD_SIZE: number; // default 1 (filled from the environment's WORLD_SIZE by `train`)
   RANK: number; // default 0
   LOCAL_RANK: number; // default 0
+  LOCAL_WORLD_SIZE: number; // default 1
   MASTER_ADDR: string; // default '127.0.0.1'
   MASTER_PORT: number; // default 29500
+  TIMEOUT_S: number; // default 300
 }
 
 export interface TrainNativeConfig {

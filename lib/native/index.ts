@@ -6,7 +6,7 @@
 import { types } from 'util';
 
 import { loadNative, loadNativeAsync } from './load';
-import type { AttentionBenchOptions, AttentionBenchResult, BuildInfo, NativeSession, NativeSessionHandle, NativeSessionOptions, StepOptions } from './types';
+import type { AttentionBenchOptions, AttentionBenchResult, BuildInfo, NativeDistOptions, NativeSession, NativeSessionHandle, NativeSessionOptions, StepOptions } from './types';
 
 export * from './types';
 export { isNativeAvailable, loadNative, loadNativeAsync, nativeLoadError, NativeLoadError, explainLoadFailure } from './load';
@@ -40,6 +40,7 @@ export function validateSessionOptions(o: NativeSessionOptions): void {
   checkInt(o.seed, 'seed', 0);
   checkInt(o.threads, 'threads', 0);
   if (o.gradClip !== undefined && !(o.gradClip >= 0 && Number.isFinite(o.gradClip))) throw new NativeOptionError('gradClip must be a finite number >= 0');
+  if (o.dist !== undefined) validateDistOptions(o.dist);
   const names = new Set<string>();
   for (const [i, g] of (o.groups ?? []).entries()) {
     if (!g.name) throw new NativeOptionError(`groups[${i}].name is required`);
@@ -48,6 +49,21 @@ export function validateSessionOptions(o: NativeSessionOptions): void {
     if (!Array.isArray(g.patterns) || g.patterns.some((p) => typeof p !== 'string'))
       throw new NativeOptionError(`groups[${i}].patterns must be an array of strings`);
   }
+}
+
+function validateDistOptions(d: NativeDistOptions): void {
+  if (!d || typeof d !== 'object') throw new NativeOptionError('dist must be an object {rank, worldSize, masterAddr, masterPort, backend}');
+  checkInt(d.worldSize, 'dist.worldSize', 1);
+  checkInt(d.rank, 'dist.rank', 0);
+  checkInt(d.localRank, 'dist.localRank', 0);
+  if (!(d.rank < d.worldSize)) throw new NativeOptionError(`dist.rank must be less than dist.worldSize (${d.worldSize}), got ${d.rank}`);
+  if (typeof d.masterAddr !== 'string' || d.masterAddr === '') throw new NativeOptionError('dist.masterAddr must be a non-empty string');
+  checkInt(d.masterPort, 'dist.masterPort', 1);
+  if (d.masterPort > 65535) throw new NativeOptionError(`dist.masterPort must be at most 65535 (got ${d.masterPort})`);
+  if (d.backend !== 'gloo' && d.backend !== 'nccl') throw new NativeOptionError(`dist.backend must be gloo or nccl (got ${String(d.backend)})`);
+  if (d.timeoutS !== undefined && !(typeof d.timeoutS === 'number' && d.timeoutS > 0 && Number.isFinite(d.timeoutS))) throw new NativeOptionError('dist.timeoutS must be a finite number > 0');
+  if (d.hostStore !== undefined && typeof d.hostStore !== 'boolean') throw new NativeOptionError('dist.hostStore must be a boolean');
+  if (d.storePrefix !== undefined && (typeof d.storePrefix !== 'string' || d.storePrefix === '')) throw new NativeOptionError('dist.storePrefix must be a non-empty string');
 }
 
 function checkStepOptions(o: StepOptions): void {
@@ -78,9 +94,10 @@ function withCallerStack<T>(call: () => Promise<T>): Promise<T> {
   });
 }
 
-function wrap(t: NativeSessionHandle, device: string): NativeSession {
+function wrap(t: NativeSessionHandle, device: string, dist: NativeDistOptions | undefined): NativeSession {
   return {
     device,
+    dist: dist !== undefined && dist.worldSize > 1 ? { rank: dist.rank, worldSize: dist.worldSize } : null,
     setData: (split, data) => withCallerStack(() => t.setData(split, data)),
     step: (batches, opts) => {
       try {
@@ -107,6 +124,12 @@ function wrap(t: NativeSessionHandle, device: string): NativeSession {
     getRngState: () => withCallerStack(() => t.getRngState()),
     setRngState: (state) => withCallerStack(() => t.setRngState(state)),
     clearHalt: () => withCallerStack(() => t.clearHalt()),
+    allReduce: (values) => withCallerStack(() => t.allReduce(values)),
+    broadcastBytes: (bytes) => withCallerStack(() => t.broadcastBytes(bytes)),
+    allGatherBytes: (bytes) => withCallerStack(() => t.allGatherBytes(bytes)),
+    barrier: () => withCallerStack(() => t.barrier()),
+    broadcastState: () => withCallerStack(() => t.broadcastState()),
+    requestStop: () => t.requestStop(),
     dispose: () => t.dispose(),
     isDisposed: () => t.isDisposed(),
   };
@@ -124,7 +147,7 @@ export async function createSession(options: NativeSessionOptions): Promise<Nati
   const handle = new addon.NativeSession(options);
   try {
     const { device } = await withCallerStack(() => handle.ready());
-    return wrap(handle, device);
+    return wrap(handle, device, options.dist);
   } catch (err) {
     await handle.dispose().catch(() => undefined);
     throw err;

@@ -68,6 +68,28 @@ export interface NativeParameterGroup {
   weightDecay?: number;
 }
 
+/**
+ * Data-parallel training: this process's place in a c10d process group (torchrun's contract; the
+ * trainer fills it from RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT). Rank 0 hosts
+ * the rendezvous store; creating the session blocks until every rank has joined.
+ */
+export interface NativeDistOptions {
+  rank: number;
+  worldSize: number;
+  /** this process's rank on its machine (its GPU on CUDA) */
+  localRank?: number;
+  masterAddr: string;
+  masterPort: number;
+  /** gloo (CPU) or nccl (CUDA) */
+  backend: 'gloo' | 'nccl';
+  /** rendezvous and every collective; a peer silent for longer fails the call (default 300) */
+  timeoutS?: number;
+  /** rank 0 hosts the rendezvous store (default true); false when a launcher's agent does (torchrun) */
+  hostStore?: boolean;
+  /** prefix of this run's keys in the store (default 'train-native'; torchrun's store outlives restarts) */
+  storePrefix?: string;
+}
+
 export interface NativeSessionOptions {
   model: NativeModelOptions;
   optimizer?: NativeOptimizerOptions;
@@ -84,6 +106,8 @@ export interface NativeSessionOptions {
   emptyCacheAfterStep?: boolean;
   /** CUDA: also after every query chunk of chunked attention (forward and backward). */
   emptyCacheAfterChunk?: boolean;
+  /** Join a process group: gradients are averaged over the ranks in every step. */
+  dist?: NativeDistOptions;
 }
 
 export type IndexArray = Int32Array | BigInt64Array;
@@ -180,6 +204,13 @@ export interface StepResult {
   nonFinite: boolean | null;
   /** The session was halted (an earlier 'halt' step was non-finite): this step changed nothing. */
   halted: boolean;
+  /**
+   * Distributed: the ranks agreed in this step's gradient all-reduce that one of them asked to
+   * stop (requestStop): this step was applied, every later one is skipped on every rank.
+   */
+  stopAgreed: boolean;
+  /** Distributed: skipped, because the ranks agreed to stop at an earlier step. */
+  stopSkipped: boolean;
   /** Optimizer steps applied so far (masked ones included on CUDA between readbacks). */
   step: number;
   /**
@@ -286,6 +317,8 @@ export interface BuildInfo {
   intraOpThreads: number;
   interOpThreads: number;
   parallelInfo: string;
+  /** c10d backends compiled in ('gloo', 'nccl'); empty: this build cannot train on several processes. */
+  distBackends: string[];
 }
 
 export interface AttentionCheckOptions {
@@ -342,6 +375,7 @@ export type NativeErrorCode =
   | 'ERR_NATIVE_OOM'
   | 'ERR_NATIVE_DISPOSED'
   | 'ERR_NATIVE_TORCH'
+  | 'ERR_NATIVE_DIST'
   | 'ERR_NATIVE_INTERNAL';
 
 /**
@@ -384,13 +418,34 @@ export interface NativeSession {
   setRngState(state: Uint8Array): Promise<void>;
   /** Ends a halt (StepOptions.onNonFinite 'halt'): later steps update the weights again. */
   clearHalt(): Promise<void>;
+  /**
+   * Collectives over the session's process group, queued like everything else, so every rank
+   * must call them in the same order; without a group they return their input. A peer that
+   * exited or hung fails them with ERR_NATIVE_DIST naming the rank.
+   */
+  /** Element-wise sum over the ranks. */
+  allReduce(values: Float64Array): Promise<Float64Array>;
+  /** Rank 0's bytes, on every rank (the others' argument is ignored). */
+  broadcastBytes(bytes: Uint8Array | null): Promise<Buffer>;
+  /** Every rank's bytes, in rank order. */
+  allGatherBytes(bytes: Uint8Array): Promise<Buffer[]>;
+  barrier(): Promise<void>;
+  /** Parameters and buffers from rank 0 into every rank's model. */
+  broadcastState(): Promise<void>;
+  /**
+   * Asks the ranks to stop (not queued: takes effect at the next step to run). The flag rides in
+   * that step's gradient all-reduce, whose result says `stopAgreed` on every rank alike.
+   */
+  requestStop(): void;
+  /** This session's place in its process group; null for a single process. */
+  readonly dist: { rank: number; worldSize: number } | null;
   /** Frees model, optimizer and data memory after the queued work; later calls fail with ERR_NATIVE_DISPOSED. */
   dispose(): Promise<void>;
   isDisposed(): boolean;
 }
 
 /** The addon's class: constructing it starts the thread; ready() builds the model there. */
-export interface NativeSessionHandle extends Omit<NativeSession, 'device'> {
+export interface NativeSessionHandle extends Omit<NativeSession, 'device' | 'dist'> {
   ready(): Promise<{ device: string }>;
 }
 

@@ -4,8 +4,8 @@
  * random decisions — stage-1 token masks, meta masks and mixup partners at the scheduled
  * probabilities. The session gathers the rows and applies the decisions on its device.
  *
- * Every random choice comes from a generator derived from (seed, step, purpose), so the batches of
- * a step are a pure function of the step: a resumed run sees exactly the batches an uninterrupted
+ * Every random choice comes from a generator derived from (seed, step, purpose, micro-batch and
+ * rank), so the batches of a step are a pure function of the step: a resumed run sees exactly the batches an uninterrupted
  * one would, with no sampler or augmentation state to save.
  */
 import type { TrainNativeConfig } from '../config/types';
@@ -89,13 +89,15 @@ export function batchesForStep(plan: BatchPlan, k: number, stageName: string): I
   const mx = config.SCHEDULE.MIXUP;
   for (let j = 0; j < count; j++) {
     const indices = sampler.batchIndices(epoch, first + j);
+    // Each rank draws its own decisions for its slice (one process: stream j, as before).
+    const sub = j * sampler.worldSize + sampler.rank;
     if (stage1) {
-      out.push(maskedTokenBatch(SPLIT.TRAIN, indices, data, plan.maskTokenId, config.STAGES.STAGE1.MASK_PROB, rngFor(seed, k, STREAM.MASK_TOKENS, j)));
+      out.push(maskedTokenBatch(SPLIT.TRAIN, indices, data, plan.maskTokenId, config.STAGES.STAGE1.MASK_PROB, rngFor(seed, k, STREAM.MASK_TOKENS, sub)));
       continue;
     }
     const batch: IndexedBatch = { split: SPLIT.TRAIN, indices, objective: 'supervised' };
     if (mixupProb > 0) {
-      const opts = { prob: mixupProb, alpha: mx.ALPHA, minGroupSize: mx.MIN_GROUP_SIZE, excludeNull: mx.EXCLUDE_NULL_SAMPLES, rng: rngFor(seed, k, STREAM.MIXUP, j) };
+      const opts = { prob: mixupProb, alpha: mx.ALPHA, minGroupSize: mx.MIN_GROUP_SIZE, excludeNull: mx.EXCLUDE_NULL_SAMPLES, rng: rngFor(seed, k, STREAM.MIXUP, sub) };
       const mixup = drawMixup(groupsOf(data, indices), indices.length, mixable(data), opts);
       if (mixup) batch.mixup = mixup;
     }
@@ -105,7 +107,7 @@ export function batchesForStep(plan: BatchPlan, k: number, stageName: string): I
         partialProb,
         whitelist: mm.PARTIAL.WHITELIST,
         weights: mm.PARTIAL.WEIGHTS,
-        rng: rngFor(seed, k, STREAM.META_MASK, j),
+        rng: rngFor(seed, k, STREAM.META_MASK, sub),
       });
     }
     out.push(batch);

@@ -9,6 +9,7 @@ import type { CheckpointMetric, CheckpointStore } from '../checkpoint';
 import { EVENT } from '../schedule';
 import type { LoopComponent, LoopContext, StepOutcome } from './loop-parts';
 import type { StepDone } from './pipeline';
+import { gatherRngStates, writesRun } from './dist';
 
 export interface Monitored {
   name: string;
@@ -39,13 +40,26 @@ export class CheckpointPolicy implements LoopComponent {
     if (due || outcome.stopReason !== null) await this.save(outcome.end?.reason ?? null, outcome.monitored);
   }
 
-  /** Saves the state after the last step done. */
+  /**
+   * Saves the state after the last step done. Distributed, every rank calls this at the same
+   * step: the ranks' RNG states are gathered, rank 0 writes the files, every rank passes the save
+   * barrier, and only then does rank 0 write the manifest that makes the checkpoint complete —
+   * so a rank that died before the barrier leaves no complete checkpoint behind.
+   */
   async save(stopReason: string | null, monitored: number | undefined): Promise<void> {
     const { session, state, events, out } = this.ctx;
     const step = state.step;
-    const [rng, model, optimizer] = await Promise.all([session.getRngState(), session.getState(), session.getOptimizerState()]);
+    const rngs = await gatherRngStates(session);
+    const barrier = () => session.barrier();
+    if (!writesRun(session)) {
+      await barrier();
+      this.lastSaved = step;
+      return;
+    }
+    const [model, optimizer] = await Promise.all([session.getState(), session.getOptimizerState()]);
     const trainerState = state.toTrainerState({
-      rng: rng.toString('base64'),
+      rng: rngs[0].toString('base64'),
+      rngRanks: rngs.length > 1 ? rngs.map((r) => r.toString('base64')) : undefined,
       configHash: this.configHash,
       monitored: monitored === undefined ? null : { name: this.monitor.name, value: monitored },
       stopReason,
@@ -54,7 +68,14 @@ export class CheckpointPolicy implements LoopComponent {
     const metricName = trainerState.stage === 'stage1' && this.ctx.config.STAGES.STAGE1.OBJECTIVE === 'masked_tokens' ? `stage1_${this.monitor.name}` : this.monitor.name;
     const metric: CheckpointMetric | undefined =
       monitored !== undefined && Number.isFinite(monitored) ? { name: metricName, value: monitored, mode: this.monitor.mode } : undefined;
-    const { info, deleted, best } = await this.store.save({ step, model, optimizer, trainerState: trainerState as unknown as Record<string, unknown>, metric });
+    const { info, deleted, best } = await this.store.save({
+      step,
+      model,
+      optimizer,
+      trainerState: trainerState as unknown as Record<string, unknown>,
+      metric,
+      beforeCommit: session.dist === null ? undefined : barrier,
+    });
     this.lastSaved = step;
     events.emit('checkpoint', { step, name: info.name, dir: info.dir, deleted, best });
     // After the commit and retention: the copy sees exactly the checkpoints the run keeps.

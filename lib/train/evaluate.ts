@@ -8,6 +8,7 @@
 import { metaMaskFor, rngFor, sequentialBatches, type Dataset } from '../data';
 import type { EvalResult, IndexedBatch, NativeSession } from '../native/types';
 import { maskedTokenBatch, SPLIT, STREAM } from './batches';
+import { allReducedResults, shardOf } from './dist';
 
 export interface EvalPlan {
   data: Dataset;
@@ -79,10 +80,13 @@ export interface EvalPassOptions {
 
 /**
  * Evaluates the whole split: every batch is queued at once (the session runs them in order) and
- * the sums are combined in batch order.
+ * the sums are combined in batch order. With several processes each evaluates every W-th batch
+ * and the sums are all-reduced: every rank gets the metrics one process would have.
  */
 export async function evaluateSplit(session: NativeSession, batches: readonly IndexedBatch[]): Promise<Record<string, number>> {
-  const results = await Promise.all(batches.map((b) => session.evaluate(b)));
+  // Distributed: this rank's share of the batches, the sums all-reduced (dist.ts).
+  const mine = await Promise.all(shardOf(batches, session.dist).map((b) => session.evaluate(b)));
+  const results = await allReducedResults(session, mine);
   const sums = emptySums();
   for (const r of results) addSums(sums, r);
   return metricsFromSums(sums);

@@ -9,8 +9,10 @@ import { finiteOrNull, metricsFromJson, metricsToJson, TRAINER_STATE_FORMAT, typ
 
 /** What a checkpoint adds to the loop state: things only the session or the moment know. */
 export interface CheckpointFacts {
-  /** The session's RNG state, base64. */
+  /** The session's RNG state, base64 (rank 0's when distributed). */
   rng: string;
+  /** Distributed: every rank's RNG state, base64, in rank order. */
+  rngRanks?: string[];
   configHash: string;
   monitored: { name: string; value: number } | null;
   stopReason: string | null;
@@ -131,7 +133,7 @@ export class LoopState {
       stageIndex: si,
       totalSteps: schedule.totalSteps,
       sampler: { epoch: at.epoch, batch: (step - at.start) * schedule.timeBase.accumulationSteps },
-      rng: { native: facts.rng },
+      rng: facts.rngRanks !== undefined && facts.rngRanks.length > 1 ? { native: facts.rng, ranks: facts.rngRanks } : { native: facts.rng },
       plateau: this.plateau ? this.plateau.exportState() : null,
       plateauStage: this.plateauStage,
       earlyStop: this.earlyStop.exportState(),

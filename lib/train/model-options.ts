@@ -8,6 +8,7 @@ import { ConfigError } from '../config/errors';
 import type { TrainNativeConfig } from '../config/types';
 import { metaMaskFor, validateMetaMasking, type Dataset, type ModelDims } from '../data';
 import type { NativeSessionOptions } from '../native/types';
+import { threadsPerProcess } from './dist';
 
 /** What inferModelDims (lib/data) found; config values already won where set. */
 export type { ModelDims };
@@ -48,9 +49,6 @@ export function checkTrainable(config: TrainNativeConfig): void {
       'DATA.META_COMPONENTS',
     );
   }
-  if (config.DIST.WORLD_SIZE > 1) {
-    throw new ConfigError('multi-process training is not available yet: DIST.WORLD_SIZE must be 1', 'DIST.WORLD_SIZE');
-  }
 }
 
 /** What the config asks of the data that only the loaded data can answer (groups, component names). */
@@ -61,6 +59,16 @@ export function checkDataFits(config: TrainNativeConfig, train: Dataset): void {
       'mixup mixes samples within groups, but the training data has none (npy: groups.npy or DATA.GROUPS; csv: the DATA.GROUPS column; ' +
         'synthetic classification / sequence with META_COMPONENTS: the class)',
       'SCHEDULE.MIXUP.PROB.ENABLED',
+    );
+  }
+  // Several processes: a short last global batch would leave ranks with unequal (or no) rows,
+  // and the averaged gradient would no longer be the mean over the batch.
+  const w = config.DIST.WORLD_SIZE;
+  const global = config.DATA.BATCH_SIZE * w;
+  if (w > 1 && !config.DATA.DROP_LAST && train.size % global !== 0) {
+    throw new ConfigError(
+      `with DIST.WORLD_SIZE ${w}, DATA.DROP_LAST false needs the ${train.size} training samples to fill whole global batches of BATCH_SIZE × WORLD_SIZE = ${global} (${train.size % global} are left over): set DROP_LAST true or change BATCH_SIZE`,
+      'DATA.DROP_LAST',
     );
   }
   // Component names in the masking whitelists are checked now, not at the first step that masks.
@@ -123,7 +131,7 @@ export function planModel(config: TrainNativeConfig, dims: ModelDims, scriptDir 
     device: t.DEVICE,
     precision: t.PRECISION,
     seed: config.EXPERIMENT.SEED,
-    threads: t.THREADS,
+    threads: threadsPerProcess(config),
     gradClip: t.GRAD_CLIP,
     expandableSegments: t.EXPANDABLE_SEGMENTS,
     emptyCacheAfterStep: t.EMPTY_CACHE === 'batch' || t.EMPTY_CACHE === 'chunk',

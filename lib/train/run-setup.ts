@@ -7,7 +7,7 @@ import { rmdir } from 'fs/promises';
 import { basename, dirname, relative, resolve } from 'path';
 import { loadConfig, resolvedConfigToYaml } from '../config';
 import type { TrainNativeConfig } from '../config/types';
-import { acquireRunLock, CheckpointStore, prepareRunDir, runDirLayout, writeFileAtomic, type RunLock } from '../checkpoint';
+import { acquireRunLock, CheckpointStore, loadCheckpoint, prepareRunDir, runDirLayout, writeFileAtomic, type RunLock } from '../checkpoint';
 import { EpochSampler, inferModelDims, loadData, type Dataset } from '../data';
 import { createConsoleReporter, MetricsLog, TensorBoardWriter, type ConsoleReporter } from '../logging';
 import { createSession } from '../native';
@@ -22,11 +22,12 @@ import { LoopState } from './loop-state';
 import { checkDataFits, checkTrainable, planModel } from './model-options';
 import { planResume, scheduleKeysOf, type ResumePlan } from './resume-plan';
 import { locateRun, newRunDir, type RunLocation } from './run-location';
+import { agreeOnRun, planDist, rngStateFor, writesRun } from './dist';
 import { checkModuleForward, copyModuleIntoRun } from './torchscript-module';
 import { resumeCheckFor, type ResumeFit } from './resume-check';
 import { checkDataSize, checkModelSize } from './size-check';
 import { configHash, parseTrainerState, type TrainerState } from './state';
-import type { LogSinks } from './train-log';
+import type { LogSinks, MetricsSink } from './train-log';
 import type { TrainOptions } from './types';
 
 /** Everything a started run holds; released by `closeRun`. */
@@ -73,6 +74,9 @@ const SILENT: ConsoleReporter = {
   stop: () => undefined,
 };
 
+/** Ranks other than 0 log nothing (rank 0 writes the run directory). */
+const NO_METRICS: MetricsSink = { append: () => undefined, flush: () => undefined, close: () => undefined };
+
 function configOf(o: TrainOptions): TrainNativeConfig {
   if (o.config) return o.config;
   return loadConfig({ file: o.configFile, sets: o.sets ?? [], flags: o.flags }).config;
@@ -115,7 +119,12 @@ export async function openRun(o: TrainOptions): Promise<Run> {
   const freshSchedule = buildSchedule(config, { trainSamples: n });
   const model = planModel(config, dims, cwd);
   checkModelSize(model.native, o.force === true);
+  const dist = await planDist(config, model.native.device ?? 'cpu');
+  if (dist !== undefined) model.native.dist = dist;
+  // With several processes this joins the group: it returns once every rank has (DIST.TIMEOUT_S).
   const session = await createSession(model.native);
+  const place = session.dist;
+  const writer = writesRun(session);
   let lock: RunLock | null = null;
   try {
     await session.setData(SPLIT.TRAIN, sessionDataOf(data.train));
@@ -137,57 +146,84 @@ export async function openRun(o: TrainOptions): Promise<Run> {
       const t = targetOf(st, dir);
       return { schedule: t.plan.mode === 'exact' ? t.schedule : null, weightsOnly: t.plan.mode === 'weights-only' };
     };
-    let location = await locateRun(config, cwd, o.runDir, { claim, check: resumeCheckFor(session, config, fitOf) });
+    // Rank 0 decides where the run writes and what it continues from; the other ranks read the
+    // checkpoint it chose (dist.ts) and derive the same plan from it.
+    let located: RunLocation | null = null;
+    let notes: string[] = [];
+    const agreed = await agreeOnRun(session, async () => {
+      let loc = await locateRun(config, cwd, o.runDir, { claim, check: resumeCheckFor(session, config, fitOf) });
+      const st = loc.resume ? parseTrainerState(loc.resume.trainerState, loc.resume.info.dir) : null;
+      const t = loc.resume && st ? targetOf(st, loc.resume.info.dir) : null;
+      notes = [...(t?.notes ?? [])];
+      // TRAIN.AUTO_RESUME names the run to continue: a changed schedule is re-based in its own run
+      // directory, so the next --auto-resume (after a crash, say) continues the re-based run. From
+      // --resume-from, a changed configuration or --weights-only writes a new run directory and the
+      // checkpoint's run stays as it was (SPEC §15).
+      if (loc.resume && t && !continuesInPlace(t)) {
+        const held = lock as RunLock | null;
+        await held?.release();
+        lock = null;
+        const fresh = newRunDir(t.config, cwd, o.runDir);
+        await claim(fresh.dir);
+        loc = { ...loc, runDir: fresh.dir, note: t.plan.mode === 'weights-only' ? `starting from the weights of ${loc.resume.info.dir} (--weights-only)` : `resuming from ${loc.resume.info.dir} with a changed configuration` };
+        if (fresh.note) notes.push(fresh.note);
+      }
+      located = loc;
+      return { runDir: loc.runDir, resumeDir: loc.resume?.info.dir ?? null, initEncoderDir: loc.initEncoderFrom?.info.dir ?? null };
+    });
+    const location: RunLocation = (located as RunLocation | null) ?? {
+      runDir: agreed.runDir,
+      resume: agreed.resumeDir === null ? null : await loadCheckpoint(agreed.resumeDir),
+      initEncoderFrom: agreed.initEncoderDir === null ? null : await loadCheckpoint(agreed.initEncoderDir),
+      skipped: [],
+      note: null,
+    };
     const loaded = location.resume;
     const checkpointState = loaded ? parseTrainerState(loaded.trainerState, loaded.info.dir) : null;
     const target = loaded && checkpointState ? targetOf(checkpointState, loaded.info.dir) : null;
     const runConfig = target?.config ?? config;
     const schedule = target?.schedule ?? freshSchedule;
     const resumePlan = target?.plan ?? null;
-    const notes = target?.notes ?? [];
-    // TRAIN.AUTO_RESUME names the run to continue: a changed schedule is re-based in its own run
-    // directory, so the next --auto-resume (after a crash, say) continues the re-based run. From
-    // --resume-from, a changed configuration or --weights-only writes a new run directory and the
-    // checkpoint's run stays as it was (SPEC §15).
-    const inPlace = resumePlan !== null && (resumePlan.mode === 'exact' || (resumePlan.mode === 'rebased' && runConfig.TRAIN.RESUME_FROM === undefined));
-    if (loaded && resumePlan && !inPlace) {
-      const held = lock as RunLock | null;
-      await held?.release();
-      lock = null;
-      const fresh = newRunDir(runConfig, cwd, o.runDir);
-      await claim(fresh.dir);
-      location = { ...location, runDir: fresh.dir, note: resumePlan.mode === 'weights-only' ? `starting from the weights of ${loaded.info.dir} (--weights-only)` : `resuming from ${loaded.info.dir} with a changed configuration` };
-      if (fresh.note) notes.push(fresh.note);
-    }
+    const inPlace = target !== null && continuesInPlace(target);
     const resumeState = resumePlan?.mode === 'exact' ? checkpointState : null;
     // The resume point is accepted once the session holds it; only then do the logs get trimmed.
     // (A re-based or weights-only start loads its part in Trainer.begin.)
     if (loaded && resumeState) {
       await session.setState(loaded.model);
       await session.setOptimizerState(loaded.optimizer);
-      await session.setRngState(Buffer.from(resumeState.rng.native, 'base64'));
+      const rng = rngStateFor(resumeState.rng, place);
+      if (rng !== null) await session.setRngState(Buffer.from(rng, 'base64'));
     }
+    // Every rank starts from rank 0's weights, as DDP does (they agree already: same seed or checkpoint).
+    if (place !== null) await session.broadcastState();
     const layout = runDirLayout(location.runDir);
-    await prepareRunDir(location.runDir);
-    await writeFileAtomic(layout.config, resolvedConfigToYaml(runConfig));
-    await writeFileAtomic(layout.scheduleSummary, renderSummaryOfSchedule(schedule));
-    if (scriptPath !== undefined) await copyModuleIntoRun(layout.root, scriptPath);
-    await writeFileAtomic(layout.modelCard, modelCardText(modelCardOf(runConfig, model.native.model, model.maskTokenId, data.train, cwd)));
     // A run continued in its own directory has its logs trimmed to the checkpoint's step.
     const resumeStep = inPlace && checkpointState ? checkpointState.step : -1;
-    const metricsLog = await MetricsLog.open(layout.metrics, { resumeStep });
-    const tb = runConfig.LOGGING.TENSORBOARD ? TensorBoardWriter.open(layout.tensorboard) : null;
-    // TensorBoard drops every point with step >= the START's step: the checkpoint's own step was logged
-    // by the earlier session and is not logged again, so the new session starts one step later.
-    if (tb && resumeStep > 0) tb.addSessionStart(resumeStep + 1);
+    let metricsLog: MetricsSink = NO_METRICS;
+    let tb: TensorBoardWriter | null = null;
+    if (writer) {
+      await prepareRunDir(location.runDir);
+      await writeFileAtomic(layout.config, resolvedConfigToYaml(runConfig));
+      await writeFileAtomic(layout.scheduleSummary, renderSummaryOfSchedule(schedule));
+      if (scriptPath !== undefined) await copyModuleIntoRun(layout.root, scriptPath);
+      await writeFileAtomic(layout.modelCard, modelCardText(modelCardOf(runConfig, model.native.model, model.maskTokenId, data.train, cwd)));
+      metricsLog = await MetricsLog.open(layout.metrics, { resumeStep });
+      tb = runConfig.LOGGING.TENSORBOARD ? TensorBoardWriter.open(layout.tensorboard) : null;
+      // TensorBoard drops every point with step >= the START's step: the checkpoint's own step was logged
+      // by the earlier session and is not logged again, so the new session starts one step later.
+      if (tb && resumeStep > 0) tb.addSessionStart(resumeStep + 1);
+    }
     const c = runConfig.SCHEDULE.CHECKPOINT;
     const es = runConfig.TRAIN.EARLY_STOP;
-    const out = o.progress === undefined ? SILENT : createConsoleReporter(o.progress, o.stream ?? process.stderr);
+    // Only rank 0 talks: the other ranks' consoles would repeat it.
+    const out = o.progress === undefined || !writer ? SILENT : createConsoleReporter(o.progress, o.stream ?? process.stderr);
     const held = lock as RunLock | null;
     if (held?.tookOver) out.line(`note: ${held.tookOver}`);
     const state = stateOf(schedule, resumePlan, checkpointState, loaded?.info.dir ?? '');
     state.scheduleKeys = scheduleKeysOf(runConfig, n);
-    const sampler = (batchSize: number) => new EpochSampler({ size: n, batchSize, dropLast: runConfig.DATA.DROP_LAST, seed: runConfig.EXPERIMENT.SEED });
+    // Every rank shuffles alike and takes its slice of each global batch (sampler.ts).
+    const sampler = (batchSize: number) =>
+      new EpochSampler({ size: n, batchSize, dropLast: runConfig.DATA.DROP_LAST, seed: runConfig.EXPERIMENT.SEED, rank: place?.rank ?? 0, worldSize: place?.worldSize ?? 1 });
     const b2 = runConfig.STAGES.STAGE2.BATCH_SIZE;
     return {
       config: runConfig,
@@ -226,6 +262,11 @@ export async function openRun(o: TrainOptions): Promise<Run> {
     await releaseAfterFailedStart(lock);
     throw err;
   }
+}
+
+/** Whether the run goes on in the checkpoint's own run directory (see openRun). */
+function continuesInPlace(t: ResumeTarget): boolean {
+  return t.plan.mode === 'exact' || (t.plan.mode === 'rebased' && t.config.TRAIN.RESUME_FROM === undefined);
 }
 
 function stateOf(schedule: Schedule, plan: ResumePlan | null, st: TrainerState | null, checkpointDir: string): LoopState {

@@ -33,7 +33,8 @@ export interface TrainerState {
   stageIndex: number;
   totalSteps: number;
   sampler: { epoch: number; batch: number };
-  rng: { native: string };
+  /** `ranks`: every rank's state (base64, rank order) when several processes trained. */
+  rng: { native: string; ranks?: string[] };
   plateau: PlateauState | null;
   /** Index into the schedule's stages the plateau state belongs to. */
   plateauStage: number;
@@ -58,6 +59,14 @@ export interface TrainerState {
 
 /** Keys that may differ between a run and its resumption without changing what is computed. */
 const RESUME_NEUTRAL: Array<[string, string]> = [
+  // Where a rank runs and how it finds the others; WORLD_SIZE (the batch) does change the run.
+  ['DIST', 'RANK'],
+  ['DIST', 'LOCAL_RANK'],
+  ['DIST', 'LOCAL_WORLD_SIZE'],
+  ['DIST', 'MASTER_ADDR'],
+  ['DIST', 'MASTER_PORT'],
+  ['DIST', 'TIMEOUT_S'],
+  ['DIST', 'BACKEND'],
   ['TRAIN', 'AUTO_RESUME'],
   ['TRAIN', 'RESUME_FROM'],
   ['EXPERIMENT', 'OUTPUT_DIR'],
@@ -114,6 +123,7 @@ export function trainerStateProblem(raw: Record<string, unknown>): string | null
   if (!isInt(s.stageIndex, 0)) return `stageIndex must be a non-negative integer (got ${JSON.stringify(s.stageIndex)})`;
   if (!isRecord(s.sampler) || !isInt(s.sampler.epoch, 0) || !isInt(s.sampler.batch, 0)) return 'sampler must hold a non-negative integer epoch and batch';
   if (!isRecord(s.rng) || typeof s.rng.native !== 'string' || !BASE64.test(s.rng.native)) return 'rng.native (the RNG state) must be base64 text';
+  if (s.rng.ranks !== undefined && !(Array.isArray(s.rng.ranks) && s.rng.ranks.every((r) => typeof r === 'string' && BASE64.test(r)))) return 'rng.ranks (the RNG state of every rank) must be a list of base64 texts';
   if (!isInt(s.plateauStage, -1)) return `plateauStage must be an integer >= -1 (got ${JSON.stringify(s.plateauStage)})`;
   if (s.plateau !== null) {
     const p = s.plateau;

@@ -12,8 +12,11 @@ import type { NonFiniteGuard } from './non-finite';
 import type { StepDone } from './pipeline';
 import { finiteOrNull, type LossAccumulator } from './state';
 
+/** Where metrics lines go: metrics.jsonl (MetricsLog) on rank 0, nowhere on the other ranks. */
+export type MetricsSink = Pick<MetricsLog, 'append' | 'flush' | 'close'>;
+
 export interface LogSinks {
-  metricsLog: MetricsLog;
+  metricsLog: MetricsSink;
   tb: TensorBoardWriter | null;
 }
 

@@ -19,6 +19,7 @@ import { EVENT } from '../schedule';
 import { CheckpointPolicy } from './checkpoint-policy';
 import { CheckpointSync, type SyncStatus } from './checkpoint-sync';
 import type { TrainNativeConfig } from '../config/types';
+import type { NativeSession } from '../native/types';
 import { newOutcome, type LoopComponent, type LoopContext, type RunEnd, type RunEvents } from './loop-parts';
 import { metricsFromJson, configHash } from './state';
 import { Monitor } from './monitor';
@@ -32,6 +33,7 @@ import { EpochData } from './epoch-data';
 import { EpochLog, StepLog } from './train-log';
 import type { TrainerEvents, TrainOptions, TrainResult } from './types';
 import { Validation } from './validation';
+import { rngStateFor, writesRun } from './dist';
 
 /**
  * Steps queued ahead of the one whose result is awaited (TrainOptions.pipelineDepth). Their
@@ -47,12 +49,14 @@ type Listener<K extends keyof TrainerEvents> = (event: TrainerEvents[K]) => void
 
 export class Trainer extends EventEmitter {
   private aborted = false;
+  /** The running session, once there is one (a distributed stop is asked of it). */
+  private session: NativeSession | null = null;
 
   constructor(private readonly options: TrainOptions = {}) {
     super();
     const d = options.pipelineDepth;
     if (d !== undefined && !(Number.isInteger(d) && d >= 1)) throw new RangeError(`pipelineDepth must be an integer >= 1 (got ${String(d)})`);
-    options.signal?.addEventListener('abort', () => (this.aborted = true), { once: true });
+    options.signal?.addEventListener('abort', () => this.abort(), { once: true });
     if (options.signal?.aborted) this.aborted = true;
   }
 
@@ -79,6 +83,9 @@ export class Trainer extends EventEmitter {
    */
   abort(): void {
     this.aborted = true;
+    // Several processes stop at a step they agree on (the flag rides in a gradient all-reduce):
+    // until then this rank keeps stepping with the others.
+    this.session?.requestStop();
   }
 
   /** Runs (or resumes) the training the options describe; resolves when it ends for any reason. */
@@ -107,11 +114,14 @@ export class Trainer extends EventEmitter {
 
   private async loop(run: Run): Promise<TrainResult> {
     const { config, schedule, session, state } = run;
+    this.session = session;
+    if (this.aborted) session.requestStop();
     const events: RunEvents = { emit: (event, payload) => void this.emit(event, payload), warn: (message) => this.warn(run, message) };
     const onCpu = session.device === 'cpu';
     const ctx: LoopContext = { config, schedule, session, state, out: run.console, events, onCpu };
     const hash = configHash(config);
-    const sync = this.checkpointSync(run);
+    // Rank 0 alone writes the run directory, so it alone copies it.
+    const sync = writesRun(session) ? this.checkpointSync(run) : null;
     const checkpoints = new CheckpointPolicy(ctx, run.store, run.monitor, hash, sync);
     if (run.continuedStep !== null) checkpoints.lastSaved = run.continuedStep;
     const guard = new NonFiniteGuard(ctx, () => checkpoints.lastSaved);
@@ -157,8 +167,12 @@ export class Trainer extends EventEmitter {
     const T = schedule.totalSteps;
     let queued = state.nextStep;
     let end: RunEnd | null = null;
+    // One process stops queueing at once; several stop only at the step they agreed on.
+    const distributed = session.dist !== null;
+    let agreedStop = false;
+    const stopQueueing = () => (distributed ? agreedStop : this.aborted);
     while (end === null) {
-      while (!this.aborted && queued < T && pipeline.size < this.depth() && !pipeline.held) {
+      while (!stopQueueing() && queued < T && pipeline.size < this.depth() && !pipeline.held) {
         for (const p of parts) await p.beforeStep?.(queued);
         const flags = schedule.eventsAt(queued + 1);
         const holds = parts.some((p) => p.holdsAfter?.(flags, queued + 1) === true);
@@ -166,7 +180,8 @@ export class Trainer extends EventEmitter {
         queued++;
       }
       if (pipeline.size === 0) {
-        end = this.aborted ? await this.stopOnRequest(run, checkpoints) : { status: 'completed', reason: null };
+        // (Several processes that agreed to stop at the very last step simply finished.)
+        end = stopQueueing() && !(distributed && state.step >= T) ? await this.stopOnRequest(run, checkpoints) : { status: 'completed', reason: null };
         break;
       }
       const step = await pipeline.next();
@@ -177,6 +192,13 @@ export class Trainer extends EventEmitter {
       for (const p of parts) if (!outcome.abandoned) await p.afterStep?.(step, outcome);
       if (outcome.jumpTo !== null) queued = outcome.jumpTo;
       end = outcome.end;
+      if (r.stopAgreed && end === null) {
+        // Every rank saw the same flag in this step's all-reduce: all stop here, and the steps
+        // queued behind it were skipped on every rank.
+        agreedStop = true;
+        await pipeline.discard();
+        if (state.step < T) end = await this.stopOnRequest(run, checkpoints);
+      }
     }
     // After a stop, steps still queued were halted (ON_NONFINITE stop) or are not wanted.
     await pipeline.discard();
@@ -211,7 +233,8 @@ export class Trainer extends EventEmitter {
       if (plan.mode === 'rebased') {
         // SPEC §15: counters and optimizer continue; the schedule starts over at the checkpoint's step.
         await session.setOptimizerState(location.resume.optimizer);
-        await session.setRngState(Buffer.from(cst.rng.native, 'base64'));
+        const rng = rngStateFor(cst.rng, session.dist);
+        if (rng !== null) await session.setRngState(Buffer.from(rng, 'base64'));
         const s0 = cst.step;
         out.line(`changed since checkpoint ${location.resume.info.name}: ${describeChanges(plan.changes)}`);
         const lr0 = s0 < T ? schedule.lr(s0) : Number.NaN;
@@ -236,7 +259,7 @@ export class Trainer extends EventEmitter {
     const startStep = run.state.nextStep;
     this.emit('start', { runDir: location.runDir, totalSteps: T, stepsPerEpoch: schedule.stepsPerEpoch, startStep, resumedFrom: location.resume?.info.name ?? null, device, parameters });
     out.line(
-      `training ${config.MODEL.TYPE} (${parameters} parameters) on ${device}: ` +
+      `training ${config.MODEL.TYPE} (${parameters} parameters) on ${device}${session.dist ? ` × ${session.dist.worldSize} processes` : ''}: ` +
         `${T} steps, ${epochLengths(schedule)} per epoch, ${run.train.size} training samples → ${shownPath(location.runDir, run.cwd)}`,
     );
     // A generated plan's step 0 is the untrained model (SPEC §4).

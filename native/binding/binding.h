@@ -65,12 +65,16 @@ class PromiseThread {
 // Runs one task on a thread of its own (buildInfo, attention checks): nothing torch-related runs
 // on the JS thread or on libuv's pool.
 Napi::Promise runOnOwnThread(Napi::Env env, std::function<void()> exec, std::function<Napi::Value(Napi::Env)> done);
+// Waits for every runOnOwnThread thread still running (environment teardown).
+void joinOwnThreads();
 
 // What a NativeSession owns: the core session (touched only on its thread) and that thread.
 struct SessionHost {
   std::shared_ptr<tn::Session> session;  // set by the first task (the model is built there)
   std::string initCode, initMessage;     // why building it failed, for every later call
   std::unique_ptr<PromiseThread> thread;
+  // Set by requestStop() on the JS thread, read by the next distributed step on the session thread.
+  std::shared_ptr<std::atomic<bool>> stopFlag = std::make_shared<std::atomic<bool>>(false);
   bool disposed = false;                 // JS thread only
   tn::Session& need();                   // on the thread: the session or the reason it is absent
 };
@@ -106,6 +110,12 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
   Napi::Value GetRngState(const Napi::CallbackInfo& info);
   Napi::Value SetRngState(const Napi::CallbackInfo& info);
   Napi::Value ClearHalt(const Napi::CallbackInfo& info);
+  Napi::Value AllReduce(const Napi::CallbackInfo& info);
+  Napi::Value BroadcastBytes(const Napi::CallbackInfo& info);
+  Napi::Value AllGatherBytes(const Napi::CallbackInfo& info);
+  Napi::Value Barrier(const Napi::CallbackInfo& info);
+  Napi::Value BroadcastState(const Napi::CallbackInfo& info);
+  Napi::Value RequestStop(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value Disposed(const Napi::CallbackInfo& info);
 };

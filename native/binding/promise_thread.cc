@@ -1,6 +1,10 @@
 // PromiseThread: a TaskThread whose tasks settle JS promises through one thread-safe function.
 // Completions are delivered in order; the thread-safe function is released by the thread itself
 // after its last task, so no delivery can follow the release.
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
 #include "binding/binding.h"
 
 namespace tnb {
@@ -98,12 +102,47 @@ void PromiseThread::finish() { thread_->finish(); }
 
 void PromiseThread::join() { thread_->join(); }
 
+namespace {
+
+// The threads of runOnOwnThread still alive. A thread that touched torch runs its thread-local
+// destructors as it ends; if the process exits meanwhile, they race the global destructors (seen:
+// a SIGABRT when a CLI exits the instant buildInfo() settled). So the environment's teardown
+// joins whatever is still here (joinOwnThreads), and a reaper removes each thread once it ended.
+struct OwnThreads {
+  std::mutex mu;
+  std::vector<std::shared_ptr<PromiseThread>> live;
+};
+OwnThreads& ownThreads() {
+  static auto* t = new OwnThreads();  // never destroyed: reapers may outlive static destruction
+  return *t;
+}
+
+}  // namespace
+
+void joinOwnThreads() {
+  std::vector<std::shared_ptr<PromiseThread>> ts;
+  {
+    std::lock_guard<std::mutex> lock(ownThreads().mu);
+    ts = ownThreads().live;
+  }
+  for (auto& t : ts) t->join();
+}
+
 Napi::Promise runOnOwnThread(Napi::Env env, std::function<void()> exec, std::function<Napi::Value(Napi::Env)> done) {
   auto t = std::make_shared<PromiseThread>(env, "train-native-call");
   auto p = t->submit(env, std::move(exec), std::move(done));
   t->finish();
+  {
+    std::lock_guard<std::mutex> lock(ownThreads().mu);
+    ownThreads().live.push_back(t);
+  }
   // The thread ends after its one task; a detached reaper joins it so the JS thread never waits.
-  std::thread([t]() mutable { t->join(); t.reset(); }).detach();
+  std::thread([t]() mutable {
+    t->join();
+    std::lock_guard<std::mutex> lock(ownThreads().mu);
+    auto& live = ownThreads().live;
+    live.erase(std::remove(live.begin(), live.end(), t), live.end());
+  }).detach();
   return p;
 }
 

@@ -68,7 +68,10 @@ tn::Session& SessionHost::need() {
 void RegisterCleanup(Napi::Env env) {
   auto* reg = new Registry();
   env.SetInstanceData<Registry>(reg);  // deleted by node-addon-api at teardown
-  env.AddCleanupHook([reg] { reg->disposeAll(); });
+  env.AddCleanupHook([reg] {
+    reg->disposeAll();
+    joinOwnThreads();
+  });
 }
 
 Napi::Function NativeSession::Define(Napi::Env env) {
@@ -94,6 +97,12 @@ Napi::Function NativeSession::Define(Napi::Env env) {
                          InstanceMethod<&NativeSession::GetRngState>("getRngState"),
                          InstanceMethod<&NativeSession::SetRngState>("setRngState"),
                          InstanceMethod<&NativeSession::ClearHalt>("clearHalt"),
+                         InstanceMethod<&NativeSession::AllReduce>("allReduce"),
+                         InstanceMethod<&NativeSession::BroadcastBytes>("broadcastBytes"),
+                         InstanceMethod<&NativeSession::AllGatherBytes>("allGatherBytes"),
+                         InstanceMethod<&NativeSession::Barrier>("barrier"),
+                         InstanceMethod<&NativeSession::BroadcastState>("broadcastState"),
+                         InstanceMethod<&NativeSession::RequestStop>("requestStop"),
                          InstanceMethod<&NativeSession::Dispose>("dispose"),
                          InstanceMethod<&NativeSession::Disposed>("isDisposed"),
                      });
@@ -111,7 +120,7 @@ NativeSession::NativeSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     auto h = host_;
     h->thread->post([h, opts] {
       try {
-        h->session = std::make_shared<tn::Session>(opts);
+        h->session = std::make_shared<tn::Session>(opts, h->stopFlag);
       } catch (const tn::NativeError& e) {
         h->initCode = e.code;
         h->initMessage = e.what();
@@ -358,6 +367,67 @@ Napi::Value NativeSession::SetRngState(const Napi::CallbackInfo& info) {
 
 Napi::Value NativeSession::ClearHalt(const Napi::CallbackInfo& info) {
   return enqueue(info.Env(), [](tn::Session& s) { s.clearHalt(); }, undef);
+}
+
+static std::vector<uint8_t> bytesArg(Napi::Env env, const Napi::Value& v, const char* what) {
+  if (v.IsUndefined() || v.IsNull()) return {};
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    throw makeError(env, "ERR_NATIVE_INVALID_ARG", std::string(what) + " must be a Uint8Array (or Buffer)");
+  auto u8 = v.As<Napi::Uint8Array>();
+  return std::vector<uint8_t>(u8.Data(), u8.Data() + u8.ByteLength());
+}
+
+Napi::Value NativeSession::AllReduce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return rejectOrRun(env, [&]() -> Napi::Value {
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      throw makeError(env, "ERR_NATIVE_INVALID_ARG", "allReduce(values): values must be a Float64Array");
+    auto f = info[0].As<Napi::Float64Array>();
+    auto in = std::make_shared<std::vector<double>>(f.Data(), f.Data() + f.ElementLength());
+    return enqueue(env, [in](tn::Session& s) { *in = s.allReduceSum(*in); },
+                   [in](Napi::Env e) -> Napi::Value {
+                     auto out = Napi::Float64Array::New(e, in->size());
+                     std::copy(in->begin(), in->end(), out.Data());
+                     return out;
+                   });
+  });
+}
+
+Napi::Value NativeSession::BroadcastBytes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return rejectOrRun(env, [&]() -> Napi::Value {
+    auto b = std::make_shared<std::vector<uint8_t>>(bytesArg(env, info[0], "broadcastBytes(bytes): bytes"));
+    return enqueue(env, [b](tn::Session& s) { *b = s.broadcastBytes(*b); },
+                   [b](Napi::Env e) -> Napi::Value { return Napi::Buffer<uint8_t>::Copy(e, b->data(), b->size()); });
+  });
+}
+
+Napi::Value NativeSession::AllGatherBytes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return rejectOrRun(env, [&]() -> Napi::Value {
+    auto b = bytesArg(env, info[0], "allGatherBytes(bytes): bytes");
+    auto res = std::make_shared<std::vector<std::vector<uint8_t>>>();
+    return enqueue(env, [b, res](tn::Session& s) { *res = s.allGatherBytes(b); },
+                   [res](Napi::Env e) -> Napi::Value {
+                     auto a = Napi::Array::New(e, res->size());
+                     for (uint32_t i = 0; i < res->size(); ++i) a.Set(i, Napi::Buffer<uint8_t>::Copy(e, (*res)[i].data(), (*res)[i].size()));
+                     return a;
+                   });
+  });
+}
+
+Napi::Value NativeSession::Barrier(const Napi::CallbackInfo& info) {
+  return enqueue(info.Env(), [](tn::Session& s) { s.barrier(); }, undef);
+}
+
+Napi::Value NativeSession::BroadcastState(const Napi::CallbackInfo& info) {
+  return enqueue(info.Env(), [](tn::Session& s) { s.broadcastState(); }, undef);
+}
+
+// Not queued: it must reach a step that is already waiting in the queue.
+Napi::Value NativeSession::RequestStop(const Napi::CallbackInfo& info) {
+  if (host_) host_->stopFlag->store(true);
+  return info.Env().Undefined();
 }
 
 Napi::Value NativeSession::Dispose(const Napi::CallbackInfo& info) {

@@ -183,6 +183,21 @@ tn::SessionOptions unpackOptions(const Napi::Value& v) {
   o.expandableSegments = boolean(root, "expandableSegments", false, "options");
   o.emptyCacheAfterStep = boolean(root, "emptyCacheAfterStep", false, "options");
   o.emptyCacheAfterChunk = boolean(root, "emptyCacheAfterChunk", false, "options");
+  if (has(root, "dist") && !root.Get("dist").IsNull()) {
+    auto d = asObject(root.Get("dist"), "options.dist");
+    const std::string p = "options.dist";
+    tn::DistOptions dist;
+    dist.rank = static_cast<int>(integer(d, "rank", 0, p));
+    dist.worldSize = static_cast<int>(integer(d, "worldSize", 1, p));
+    dist.localRank = static_cast<int>(integer(d, "localRank", 0, p));
+    dist.masterAddr = str(d, "masterAddr", dist.masterAddr, p);
+    dist.masterPort = static_cast<int>(integer(d, "masterPort", dist.masterPort, p));
+    dist.backend = str(d, "backend", dist.backend, p);
+    dist.timeoutS = num(d, "timeoutS", dist.timeoutS, p);
+    dist.hostStore = boolean(d, "hostStore", dist.hostStore, p);
+    dist.storePrefix = str(d, "storePrefix", dist.storePrefix, p);
+    o.dist = dist;
+  }
   return o;
 }
 
@@ -349,6 +364,8 @@ Napi::Value packStep(Napi::Env env, const tn::StepResult& r) {
   o.Set("gradNorm", optNum(env, r.gradNorm));
   o.Set("nonFinite", r.nonFinite ? Napi::Value(Napi::Boolean::New(env, *r.nonFinite)) : env.Null());
   o.Set("halted", Napi::Boolean::New(env, r.halted));
+  o.Set("stopAgreed", Napi::Boolean::New(env, r.stopAgreed));
+  o.Set("stopSkipped", Napi::Boolean::New(env, r.stopSkipped));
   o.Set("step", Napi::Number::New(env, static_cast<double>(r.step)));
   auto t = Napi::Object::New(env);
   t.Set("unpackMs", r.unpackMs);
@@ -454,6 +471,9 @@ Napi::Value packBuildInfo(Napi::Env env, const tn::BuildInfo& b) {
   o.Set("intraOpThreads", b.intraOpThreads);
   o.Set("interOpThreads", b.interOpThreads);
   o.Set("parallelInfo", b.parallelInfo);
+  auto backends = Napi::Array::New(env, b.distBackends.size());
+  for (uint32_t i = 0; i < b.distBackends.size(); ++i) backends.Set(i, b.distBackends[i]);
+  o.Set("distBackends", backends);
   return o;
 }
 

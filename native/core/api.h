@@ -3,6 +3,7 @@
 // so its translation units stay cheap to compile and it cannot do tensor maths by accident.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -19,6 +20,7 @@ namespace tn {
 //   ERR_NATIVE_OOM          device out of memory (message carries suggestions)
 //   ERR_NATIVE_DISPOSED     use after dispose()
 //   ERR_NATIVE_TORCH        any other c10::Error (message from what_without_backtrace())
+//   ERR_NATIVE_DIST         a collective failed: a peer exited or hung (message names the rank)
 //   ERR_NATIVE_INTERNAL     anything else
 struct NativeError : std::runtime_error {
   std::string code;
@@ -67,6 +69,20 @@ struct GroupSpec {
   double weightDecay = 0.0;
 };
 
+// Data-parallel training (torchrun's contract): one process per rank, a c10d process group per
+// session (TCPStore hosted by rank 0, then gloo or NCCL). Absent = a single process.
+struct DistOptions {
+  int rank = 0, worldSize = 1, localRank = 0;
+  std::string masterAddr = "127.0.0.1";
+  int masterPort = 29500;
+  std::string backend = "gloo";  // gloo | nccl (TypeScript resolves 'auto')
+  double timeoutS = 300;         // rendezvous and every collective
+  // Rank 0 hosts the TCPStore, unless a launcher's agent already does (torchrun:
+  // TORCHELASTIC_USE_AGENT_STORE); keys go under storePrefix (torchrun's store outlives restarts).
+  bool hostStore = true;
+  std::string storePrefix = "train-native";
+};
+
 struct SessionOptions {
   ModelSpec model;
   OptimSpec optim;
@@ -79,6 +95,7 @@ struct SessionOptions {
   bool expandableSegments = false; // CUDA: PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
   bool emptyCacheAfterStep = false;
   bool emptyCacheAfterChunk = false; // CUDA: also after every query chunk of chunked attention
+  std::optional<DistOptions> dist;
 };
 
 enum class ElemType { F32, I32, I64, U8 };
@@ -136,6 +153,10 @@ struct StepResult {
   std::optional<double> gradNorm; // total L2 norm before clipping (present when readLoss)
   std::optional<bool> nonFinite;  // the grad norm was not finite, so the update was masked (when read)
   bool halted = false;            // the session was halted before this step: nothing changed
+  // Distributed: every rank agreed, in this step's gradient all-reduce, that a stop was requested
+  // (requestStop on any rank): this step was applied, every later one is skipped (stopSkipped).
+  bool stopAgreed = false;
+  bool stopSkipped = false;
   int64_t step = 0;               // optimizer steps taken so far
   // Wall-clock split of the call (host clock; on CUDA computeMs covers queued work only unless
   // readLoss synchronised): prepareMs = checks + host->tensor copies, computeMs = the rest.
@@ -201,6 +222,7 @@ struct BuildInfo {
   std::vector<std::string> deviceNames;
   int intraOpThreads = 0, interOpThreads = 0;
   std::string parallelInfo;
+  std::vector<std::string> distBackends;  // compiled-in c10d backends (gloo, nccl); empty = none
 };
 BuildInfo buildInfo();
 
@@ -240,7 +262,9 @@ AttentionBenchResult attentionBench(const AttentionBenchOptions& o);
 // against misuse from elsewhere (native tests).
 class Session {
  public:
-  explicit Session(const SessionOptions& opts);  // builds the model: run it on the session thread
+  // Builds the model (and with opts.dist joins the process group): run it on the session thread.
+  // `stopFlag` is set from any thread (requestStop) and read by the next distributed step.
+  explicit Session(const SessionOptions& opts, std::shared_ptr<std::atomic<bool>> stopFlag = nullptr);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -270,6 +294,13 @@ class Session {
   std::vector<uint8_t> getRngState();
   void setRngState(const std::vector<uint8_t>& state);
   void clearHalt();
+  // Collectives over the session's process group (identity without one), in the order every rank
+  // calls them; a failed peer becomes ERR_NATIVE_DIST naming the rank.
+  std::vector<double> allReduceSum(const std::vector<double>& values);
+  std::vector<uint8_t> broadcastBytes(const std::vector<uint8_t>& bytes);  // rank 0's bytes to all
+  std::vector<std::vector<uint8_t>> allGatherBytes(const std::vector<uint8_t>& bytes);
+  void barrier();
+  void broadcastState();  // parameters and buffers from rank 0
   std::string device();
   void dispose(); // frees every tensor (model, optimizer, data)
   bool disposed();

@@ -1,6 +1,7 @@
 // buildInfo(): what `train-native doctor` reports about the native side: the LibTorch version
 // and where CMake found it (baked in at build time), CUDA compiled / available, device names,
 // intra- and inter-op threads, and the addon's build type.
+#include "core/dist.h"
 #include "core/internal.h"
 
 #include <ATen/Parallel.h>
@@ -47,6 +48,7 @@ BuildInfo buildInfo() {
     b.intraOpThreads = at::get_num_threads();
     b.interOpThreads = at::get_num_interop_threads();
     b.parallelInfo = at::get_parallel_info();
+    b.distBackends = compiledDistBackends();
     return b;
   });
 }

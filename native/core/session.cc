@@ -323,22 +323,30 @@ torch::Tensor lossOf(const Prediction& p) {
 }  // namespace
 
 // ---- construction ----
-Session::Session(const SessionOptions& opts) : impl_(std::make_unique<Impl>()) {
+Session::Session(const SessionOptions& opts, std::shared_ptr<std::atomic<bool>> stopFlag) : impl_(std::make_unique<Impl>()) {
   guarded([&] {
     auto& im = *impl_;
     im.opts = opts;
+    im.stopFlag = stopFlag ? std::move(stopFlag) : std::make_shared<std::atomic<bool>>(false);
     if (opts.precision != "fp32" && opts.precision != "bf16")
       invalidArg("precision must be 'fp32' or 'bf16' (got '" + opts.precision + "')");
     if (opts.threads < 0) invalidArg("threads must be >= 0");
     if (!(opts.gradClip >= 0 && std::isfinite(opts.gradClip))) invalidArg("gradClip must be >= 0 (0 = off)");
     im.device = resolveDevice(opts.device);
+    // One GPU per process: rank r of a node takes device LOCAL_RANK (torchrun's convention).
+    if (opts.dist && im.device.is_cuda() && torch::cuda::device_count() > 0)
+      im.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(opts.dist->localRank % torch::cuda::device_count()));
     if (im.device.is_cuda() && opts.expandableSegments) {
       // Read by the caching allocator at its first allocation; an existing setting wins.
       setenv("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True", 0);
     }
     CallScope scope(opts, im.device, false, false);
     torch::manual_seed(opts.seed);  // initial weights come from the global generator
-    im.ctx.cpuGen = at::make_generator<at::CPUGeneratorImpl>(opts.seed ^ 0x9E3779B97F4A7C15ULL);
+    // Dropout masks: each rank its own stream (seed + rank), so the ranks do not drop the same units.
+    const uint64_t rank = opts.dist ? static_cast<uint64_t>(opts.dist->rank) : 0;
+    im.ctx.cpuGen = at::make_generator<at::CPUGeneratorImpl>((opts.seed + rank) ^ 0x9E3779B97F4A7C15ULL);
+    // Joining the group blocks until every rank has (or DIST.TIMEOUT_S passed): on this thread.
+    if (opts.dist && opts.dist->worldSize > 1) im.dist = DistGroup::create(*opts.dist, im.device);
     im.model = buildModel(opts.model);
     im.model->to(im.device);
 
@@ -390,6 +398,23 @@ std::string Session::device() {
   return live().device.str();
 }
 
+// DDP: averages the gradients over the ranks, so clipping and the non-finite guard see the global
+// gradient and decide alike on every rank. This rank's mean loss and stop request ride in the last
+// bucket: the logged loss is the global mean, and a stop is agreed at the same step everywhere
+// without a collective of its own. Returns the global mean loss; sets r.stopAgreed.
+static torch::Tensor averageOverRanks(Session::Impl& im, const torch::Tensor& localLoss, StepResult& r) {
+  std::vector<torch::Tensor> grads;
+  for (auto& s : im.optim->slots())
+    if (s.param.requires_grad() && s.param.grad().defined()) grads.push_back(s.param.grad());
+  const float stop = im.stopFlag->load() ? 1.0f : 0.0f;
+  auto extras = torch::stack({localLoss.to(torch::kFloat).reshape({}), torch::full({}, stop, torch::TensorOptions().device(im.device))});
+  auto averaged = im.dist->averageGradients(grads, extras);
+  // A read of one number (a sync on CUDA): the loop must know at once to stop queueing.
+  r.stopAgreed = averaged[1].item<float>() > 0.0f;
+  im.stopAgreed = r.stopAgreed;
+  return averaged[0];
+}
+
 // ---- step ----
 StepResult Session::step(const StepRequest& req) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -421,6 +446,11 @@ StepResult Session::step(const StepRequest& req) {
     const auto t1 = clock::now();
 
     StepResult r;
+    if (im.stopAgreed) {  // the ranks stopped at an earlier step: this queued one runs nowhere
+      r.stopSkipped = true;
+      r.step = im.steps;
+      return r;
+    }
     if (im.halted) {  // CPU halt: the queued step changes nothing
       r.halted = true;
       r.step = im.steps;
@@ -441,6 +471,8 @@ StepResult Session::step(const StepRequest& req) {
     // Total L2 norm over trainable gradients, as clip_grad_norm_. Norm and clipping build no graph
     // (clip_grad_norm_ runs under no_grad too).
     torch::NoGradGuard noGrad;
+    // Distributed: the gradients averaged over the ranks before the norm (and the loss with them).
+    torch::Tensor lossMean = im.dist ? averageOverRanks(im, lossSum * scale, r) : lossSum * scale;
     std::vector<torch::Tensor> grads;
     bool allFloat = true;
     for (auto& s : im.optim->slots())
@@ -477,7 +509,7 @@ StepResult Session::step(const StepRequest& req) {
         im.optim->step(lrs);
         ++im.steps;
       }
-      r.loss = (lossSum * scale).item<double>();
+      r.loss = lossMean.item<double>();
       r.gradNorm = norm;
     } else {
       // CUDA: the guard stays on the device; the update is committed only where it is finite and
@@ -490,7 +522,7 @@ StepResult Session::step(const StepRequest& req) {
       im.optim->step(lrs, apply);
       ++im.steps;  // counted on the host either way: the documented cost of not syncing
       if (req.readLoss) {
-        r.loss = (lossSum * scale).item<double>();
+        r.loss = lossMean.item<double>();
         r.gradNorm = total.item<double>();
         r.nonFinite = !std::isfinite(*r.gradNorm);
         r.halted = im.haltedOnDevice.item<bool>() && !*r.nonFinite;
@@ -750,6 +782,96 @@ void Session::emptyCache() {
 #else
   (void)im;
 #endif
+}
+
+// ---- collectives (identity without a process group) ----
+std::vector<double> Session::allReduceSum(const std::vector<double>& values) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  return guarded([&] {
+    if (!im.dist || values.empty()) return values;
+    auto t = torch::tensor(values, torch::TensorOptions().dtype(torch::kDouble)).to(im.device);
+    im.dist->allReduceSum(t, "all-reduce");
+    t = t.to(torch::kCPU).contiguous();
+    return std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
+  });
+}
+
+static torch::Tensor bytesTensor(const std::vector<uint8_t>& b, const torch::Device& dev) {
+  auto t = torch::empty({static_cast<int64_t>(b.size())}, torch::kUInt8);
+  if (!b.empty()) std::memcpy(t.data_ptr<uint8_t>(), b.data(), b.size());
+  return t.to(dev);
+}
+
+static std::vector<uint8_t> tensorBytes(const torch::Tensor& t, int64_t n) {
+  auto c = t.to(torch::kCPU).contiguous();
+  return std::vector<uint8_t>(c.data_ptr<uint8_t>(), c.data_ptr<uint8_t>() + n);
+}
+
+std::vector<uint8_t> Session::broadcastBytes(const std::vector<uint8_t>& bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  return guarded([&] {
+    if (!im.dist) return bytes;
+    // The length first, then the bytes.
+    std::vector<torch::Tensor> len{torch::full({1}, static_cast<int64_t>(bytes.size()), torch::TensorOptions().dtype(torch::kLong).device(im.device))};
+    im.dist->broadcast(len, "broadcast");
+    const int64_t n = len[0].to(torch::kCPU).item<int64_t>();
+    std::vector<torch::Tensor> data{im.dist->rank() == 0 ? bytesTensor(bytes, im.device)
+                                                          : torch::empty({n}, torch::TensorOptions().dtype(torch::kUInt8).device(im.device))};
+    if (n > 0) im.dist->broadcast(data, "broadcast");
+    return tensorBytes(data[0], n);
+  });
+}
+
+std::vector<std::vector<uint8_t>> Session::allGatherBytes(const std::vector<uint8_t>& bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  return guarded([&] {
+    if (!im.dist) return std::vector<std::vector<uint8_t>>{bytes};
+    // Lengths first; every rank then sends a buffer of the longest length.
+    auto lens = im.dist->allGather(torch::full({1}, static_cast<int64_t>(bytes.size()), torch::TensorOptions().dtype(torch::kLong).device(im.device)), "all-gather");
+    int64_t longest = 1;
+    std::vector<int64_t> n;
+    for (auto& l : lens) {
+      n.push_back(l.to(torch::kCPU).item<int64_t>());
+      longest = std::max(longest, n.back());
+    }
+    auto mine = torch::zeros({longest}, torch::kUInt8);
+    if (!bytes.empty()) std::memcpy(mine.data_ptr<uint8_t>(), bytes.data(), bytes.size());
+    auto all = im.dist->allGather(mine.to(im.device), "all-gather");
+    std::vector<std::vector<uint8_t>> out;
+    for (size_t r = 0; r < all.size(); ++r) out.push_back(tensorBytes(all[r], n[r]));
+    return out;
+  });
+}
+
+void Session::barrier() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  guarded([&] {
+    if (im.dist) im.dist->barrier("barrier");
+    return 0;
+  });
+}
+
+void Session::broadcastState() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& im = live();
+  guarded([&] {
+    if (!im.dist) return 0;
+    torch::NoGradGuard ng;
+    std::vector<torch::Tensor> ts;
+    for (auto& kv : im.model->named_parameters(true)) ts.push_back(kv.value().detach());
+    for (auto& kv : im.model->named_buffers(true)) ts.push_back(kv.value());
+    // c10d broadcasts in place; a non-contiguous tensor goes through a contiguous copy.
+    std::vector<torch::Tensor> wire;
+    for (auto& t : ts) wire.push_back(t.is_contiguous() ? t : t.contiguous());
+    im.dist->broadcast(wire, "parameter broadcast");
+    for (size_t i = 0; i < ts.size(); ++i)
+      if (!wire[i].is_same(ts[i])) ts[i].copy_(wire[i]);
+    return 0;
+  });
 }
 
 std::vector<uint8_t> Session::getRngState() {

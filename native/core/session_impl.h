@@ -7,6 +7,7 @@
 
 #include <ATen/autocast_mode.h>
 
+#include "core/dist.h"
 #include "core/internal.h"
 
 namespace tn {
@@ -42,6 +43,11 @@ struct Session::Impl {
   torch::Tensor haltedOnDevice;
   // Text generation in progress (beginGeneration .. generate), null when none.
   std::unique_ptr<Generation> generation;
+  // Distributed (opts.dist): the process group; the stop flag any thread may set (requestStop);
+  // once the ranks agreed on a stop, every later step is skipped on every rank alike.
+  std::unique_ptr<DistGroup> dist;
+  std::shared_ptr<std::atomic<bool>> stopFlag;
+  bool stopAgreed = false;
 };
 
 // Thread-local torch state for one call on the current thread (trap 3).

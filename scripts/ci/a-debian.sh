@@ -8,10 +8,10 @@ cd "$CI_ROOT"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-echo "-- Debian packages: libtorch-dev python3-torch cmake g++ make"
+echo "-- Debian packages: libtorch-dev libgloo-dev python3-torch cmake g++ make"
 as_root apt-get update -qq
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  libtorch-dev python3-torch cmake g++ make >/dev/null
+  libtorch-dev libgloo-dev python3-torch cmake g++ make >/dev/null
 
 echo "-- set-up (scripts/setup.sh: npm ci, which compiles dist/ and builds the addon)"
 # The addon is mandatory in CI: a missing LibTorch must fail the run, not skip the native tests.

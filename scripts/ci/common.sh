@@ -73,3 +73,14 @@ ci_torch_dir() {
 ci_doctor_json() {
   TRAIN_NATIVE_ADDON="$1" node "$CI_ROOT/dist/cli.js" doctor --json
 }
+
+# gloo's headers (Debian's libgloo-dev): no LibTorch ships them, and the distributed code of the
+# addon (ProcessGroupGloo) compiles only where they are. Installed once, by whichever part needs it.
+ci_gloo_headers() {
+  [ -f /usr/include/gloo/algorithm.h ] && return 0
+  echo "-- Debian package: libgloo-dev (gloo's headers, for the distributed code)"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libgloo-dev >/dev/null ||
+    ci_fail "apt-get install libgloo-dev"
+}

@@ -2,6 +2,8 @@
  * `doctor`: with the addon it reports LibTorch / CUDA / threads and passes a smoke step (exit 0);
  * without it the report says why and how to build, and the exit code is 1.
  */
+import { spawnSync } from 'child_process';
+import { join } from 'path';
 import { formatDoctorReport, runDoctor } from '../../lib/commands/doctor';
 import type { DoctorReport } from '../../lib/commands/doctor';
 import { explainLoadFailure } from '../../lib/native';
@@ -13,6 +15,25 @@ function capture(): { io: { stdout(t: string): void; stderr(t: string): void }; 
 }
 
 describeNative('doctor with the addon', () => {
+  // A config error right after buildInfo() (planDist) exits the CLI at once: the buildInfo thread
+  // must be done before the process's global destructors run (it was a SIGABRT about half the time).
+  it('a process that exits the instant buildInfo() settled exits cleanly (20 of 20)', () => {
+    const probe = `require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'native', 'index.js'))}).buildInfo().then((i) => process.stdout.write(i.torchVersion))`;
+    const outcomes = Array.from({ length: 20 }, () => {
+      const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+      return `${r.status}/${r.signal}`;
+    });
+    expect(outcomes).toEqual(Array(20).fill('0/null'));
+  }, 120000);
+
+  it('--json reports distributed backends (gloo where its headers were there at build time)', async () => {
+    const c = capture();
+    await runDoctor({ json: true }, c.io);
+    const r = JSON.parse(c.out()) as DoctorReport;
+    expect(Array.isArray(r.distributed?.backends)).toBe(true);
+    for (const b of r.distributed?.backends ?? []) expect(['gloo', 'nccl']).toContain(b);
+  });
+
   it('--json reports LibTorch, CUDA, threads and a passing smoke step', async () => {
     const c = capture();
     expect(await runDoctor({ json: true }, c.io)).toBe(0);

@@ -86,7 +86,7 @@ describe('defaults', () => {
       STAGE2: { FREEZE_BASE: false, PROGRESSIVE_UNFREEZE: false, LR_SCHEDULER: {} },
     });
     expect(c.LOGGING).toEqual({ TENSORBOARD: true, HISTOGRAM_INTERVAL_EPOCHS: 10, PROGRESS: 'auto' });
-    expect(c.DIST).toEqual({ BACKEND: 'gloo', WORLD_SIZE: 1, RANK: 0, LOCAL_RANK: 0, MASTER_ADDR: '127.0.0.1', MASTER_PORT: 29500 });
+    expect(c.DIST).toEqual({ BACKEND: 'auto', WORLD_SIZE: 1, RANK: 0, LOCAL_RANK: 0, LOCAL_WORLD_SIZE: 1, MASTER_ADDR: '127.0.0.1', MASTER_PORT: 29500, TIMEOUT_S: 300 });
   });
 
   test('schedule defaults: validation and checkpoints every epoch, metrics every 50 steps', () => {

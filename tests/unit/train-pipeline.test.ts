@@ -29,7 +29,7 @@ function recordingSession(): { session: NativeSession; calls: Call[] } {
   return { session, calls };
 }
 
-const result = (step: number): StepResult => ({ loss: step / 10, gradNorm: 1, nonFinite: false, halted: false, step, timing: { unpackMs: 0, prepareMs: 0, computeMs: 0 } });
+const result = (step: number): StepResult => ({ loss: step / 10, gradNorm: 1, nonFinite: false, halted: false, stopAgreed: false, stopSkipped: false, step, timing: { unpackMs: 0, prepareMs: 0, computeMs: 0 } });
 
 function setUp() {
   // 4 steps per epoch, 2 epochs; a LOG_STEP every 3 steps; validation and checkpoint at each epoch end.
